@@ -1,0 +1,40 @@
+# The two commands of the README: `make run` and `make test`. Both create .venv on first use
+# and install what they need into it; nothing else has to be installed by hand.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The CPU build of PyTorch (a file on disk on our CI machines, a ~200 MB download elsewhere).
+# On a GPU box install the CUDA build into the venv first; any torch already there is kept.
+TORCH ?= torch==2.13.0
+
+.PHONY: run test lint install install-test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet "$(TORCH)"
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## run: install, set up an instance on SQLite in ./data (first time only) and serve it
+run: $(VENV)/.installed
+	$(BIN)/fediverse-ai init
+	$(BIN)/fediverse-ai run
+
+## test: install the test dependencies, lint, and run the whole suite (SQLite and PostgreSQL)
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n auto
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .

@@ -1,0 +1,181 @@
+"""Workers: claim jobs of one lane, run their handlers, record the outcome.
+
+A Worker keeps at most ``concurrency`` handlers in flight. ``run_once`` claims what is due,
+runs it and returns how many jobs it handled, so tests step the queue without sleeping;
+``run`` loops until asked to stop, waking on the in-process doorbell or its poll interval.
+While handlers run, a heartbeat extends their leases so a long generation is not mistaken
+for a dead worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import socket
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from ..runtime import Runtime
+from . import queue
+from .errors import JobError, PermanentJobError
+from .queue import ClaimedJob
+from .registry import get_kind
+from .retry import next_attempt_delay
+
+log = logging.getLogger("fediverse_ai.jobs")
+
+
+@dataclass
+class JobContext:
+    """What a handler gets: its job and the process's runtime (settings, database)."""
+
+    job: ClaimedJob
+    runtime: Runtime
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.job.payload
+
+
+def make_worker_id(lane: str) -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{lane}:{secrets.token_hex(3)}"
+
+
+class Worker:
+    def __init__(self, runtime: Runtime, lane: str, concurrency: int = 1, *, worker_id: str | None = None) -> None:
+        self.runtime = runtime
+        self.lane = lane
+        self.concurrency = max(1, concurrency)
+        self.worker_id = worker_id or make_worker_id(lane)
+        self.lease_s = float(runtime.settings.workers.lease_s)
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+
+    async def run_once(self) -> int:
+        """Claim up to ``concurrency`` due jobs, run them all, return how many were handled."""
+        jobs = await queue.claim(self.runtime.db, self.lane, self.concurrency, self.worker_id, self.lease_s)
+        if not jobs:
+            return 0
+        heartbeat = asyncio.create_task(self._heartbeat([j.id for j in jobs]))
+        try:
+            outcomes = await asyncio.gather(*(self._execute(j) for j in jobs))
+        finally:
+            heartbeat.cancel()
+        succeeded = [j.id for j, ok in zip(jobs, outcomes, strict=True) if ok]
+        await queue.mark_done(self.runtime.db, succeeded, self.worker_id)
+        return len(jobs)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Keep up to ``concurrency`` handlers busy until ``stop`` is set, then hand back."""
+        doorbell = queue.wakeups.subscribe(self.lane)
+        heartbeat = asyncio.create_task(self._heartbeat(None))
+        poll = self.runtime.settings.workers.poll_interval_s
+        try:
+            while not stop.is_set():
+                free = self.concurrency - len(self._in_flight)
+                claimed: list[ClaimedJob] = []
+                if free > 0:
+                    doorbell.clear()
+                    try:
+                        claimed = await queue.claim(self.runtime.db, self.lane, free, self.worker_id, self.lease_s)
+                    except Exception:
+                        log.exception("claiming jobs failed", extra={"lane": self.lane})
+                for job in claimed:
+                    self._in_flight[job.id] = asyncio.create_task(self._execute_and_finish(job))
+                if claimed and len(claimed) == free:
+                    await self._wait_for_slot(stop)
+                elif not claimed:
+                    await self._idle(stop, doorbell, poll)
+        finally:
+            heartbeat.cancel()
+            queue.wakeups.unsubscribe(self.lane, doorbell)
+            await self._hand_back()
+
+    async def _wait_for_slot(self, stop: asyncio.Event) -> None:
+        if self._in_flight:
+            stopper = asyncio.create_task(stop.wait())
+            await asyncio.wait([*self._in_flight.values(), stopper], return_when=asyncio.FIRST_COMPLETED)
+            stopper.cancel()
+
+    async def _idle(self, stop: asyncio.Event, doorbell: asyncio.Event, poll: float) -> None:
+        waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(doorbell.wait())]
+        waiters += list(self._in_flight.values())
+        await asyncio.wait(waiters, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
+        for task in waiters[:2]:
+            task.cancel()
+
+    async def _hand_back(self, grace_s: float = 10.0) -> None:
+        """Give running handlers a moment to finish, then cancel and release their jobs."""
+        if not self._in_flight:
+            return
+        _, pending = await asyncio.wait(list(self._in_flight.values()), timeout=grace_s)
+        unfinished = [job_id for job_id, task in self._in_flight.items() if task in pending]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        await queue.release(self.runtime.db, unfinished, self.worker_id)
+
+    async def _execute_and_finish(self, job: ClaimedJob) -> None:
+        try:
+            if await self._execute(job):
+                await queue.mark_done(self.runtime.db, [job.id], self.worker_id)
+        finally:
+            self._in_flight.pop(job.id, None)
+
+    async def _execute(self, job: ClaimedJob) -> bool:
+        """Run one handler; True when it succeeded (the caller marks it done)."""
+        started = time.perf_counter()
+        context = {"job_id": job.id, "kind": job.kind, "lane": job.lane, "attempt": job.attempts}
+        if job.attempts > job.max_attempts:
+            # Each claim counts an attempt, so a job that keeps killing its worker ends here.
+            await self._record_failure(job, "the worker stopped during every attempt", status=None, retry=False)
+            return False
+        try:
+            kind = get_kind(job.kind)
+            await kind.handler(JobContext(job=job, runtime=self.runtime))
+        except asyncio.CancelledError:
+            raise
+        except PermanentJobError as exc:
+            await self._record_failure(job, str(exc), status=exc.status, retry=False)
+            log.warning("job failed permanently", extra=context | {"error": str(exc)})
+            return False
+        except JobError as exc:
+            await self._record_failure(job, str(exc), status=exc.status, retry_after=exc.retry_after)
+            log.warning("job attempt failed", extra=context | {"error": str(exc), "status": exc.status})
+            return False
+        except LookupError as exc:
+            await self._record_failure(job, str(exc), status=None, retry=False)
+            log.error("job has no handler", extra=context)
+            return False
+        except Exception as exc:
+            detail = "".join(traceback.format_exception_only(exc)).strip()
+            await self._record_failure(job, detail, status=None)
+            log.exception("job handler crashed", extra=context)
+            return False
+        log.debug("job done", extra=context | {"ms": round((time.perf_counter() - started) * 1000, 1)})
+        return True
+
+    async def _record_failure(
+        self, job: ClaimedJob, error: str, *, status: int | None, retry: bool = True,
+        retry_after: float | None = None,
+    ) -> None:
+        delay = next_attempt_delay(
+            job.attempts, job.max_attempts, status=status, retry_after=retry_after, permanent=not retry
+        )
+        await queue.mark_failed_attempt(
+            self.runtime.db, job.id, self.worker_id, error=error, status=status, retry_in=delay
+        )
+
+    async def _heartbeat(self, ids: list[int] | None) -> None:
+        """Extend the leases of running jobs every third of a lease."""
+        while True:
+            await asyncio.sleep(self.lease_s / 3)
+            try:
+                await queue.extend_leases(
+                    self.runtime.db, ids if ids is not None else list(self._in_flight), self.worker_id, self.lease_s
+                )
+            except Exception:
+                log.exception("extending job leases failed", extra={"lane": self.lane})

@@ -1,0 +1,42 @@
+"""The engine: SQLite pragmas on every connection; UTC datetimes on both backends."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from fediverse_ai.db import Database
+from fediverse_ai.models import Job
+from fediverse_ai.runtime import Runtime
+from fediverse_ai.timeutil import utcnow
+
+
+async def test_sqlite_connections_get_their_pragmas(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/new/fresh.db")  # the folder is created too
+    try:
+        for _ in range(2):  # a second connection gets them too
+            async with db.engine.connect() as conn:
+                assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+                assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+                assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 10000
+    finally:
+        await db.dispose()
+
+
+async def test_datetimes_read_back_as_aware_utc(runtime: Runtime) -> None:
+    moment = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    async with runtime.db.transaction() as session:
+        session.add(Job(lane="system", kind="system.noop", payload={}, next_attempt_at=moment))
+    async with runtime.db.session() as session:
+        stored = (await session.execute(select(Job.next_attempt_at))).scalar_one()
+    assert stored == moment and stored.tzinfo == dt.UTC
+
+
+async def test_naive_datetimes_are_refused(runtime: Runtime) -> None:
+    with pytest.raises(Exception, match="naive datetime"):
+        async with runtime.db.transaction() as session:
+            session.add(Job(lane="system", kind="system.noop", payload={},
+                            next_attempt_at=utcnow().replace(tzinfo=None)))
