@@ -15,7 +15,10 @@ from quart import Quart, g, request
 from .. import __version__
 from ..jobs.runner import Runner
 from ..runtime import Runtime
-from . import errors, health, pages
+from . import auth, errors, health, oauth, pages
+from .csrf import csrf_token, set_csrf_cookie
+from .mastodon_api import blueprint as mastodon_api
+from .mastodon_api.common import add_cors
 
 log = logging.getLogger("fediverse_ai.web")
 
@@ -27,8 +30,12 @@ def create_app(runtime: Runtime, *, workers: bool | None = None) -> Quart:
     app.extensions["runtime"] = runtime
     app.jinja_env.globals.update(instance=runtime.settings.instance, version=__version__)
 
-    app.register_blueprint(health.blueprint)
-    app.register_blueprint(pages.blueprint)
+    app.url_map.strict_slashes = False  # clients call /api/v1/instance/ with a trailing slash
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    for blueprint in (health.blueprint, pages.blueprint, auth.blueprint, oauth.blueprint, mastodon_api):
+        app.register_blueprint(blueprint)
+    app.after_request(set_csrf_cookie)
+    app.after_request(add_cors)
     errors.register(app)
 
     run_workers = runtime.settings.workers.in_process if workers is None else workers
