@@ -22,6 +22,7 @@ from ..crypto import new_token, token_digest
 from ..errors import AppError, Forbidden, ValidationError
 from ..models import Account, OAuthApplication, OAuthAuthorizationCode, OAuthToken, User
 from ..timeutil import utcnow
+from .web_sessions import check_credentials
 
 OOB_URI = "urn:ietf:wg:oauth:2.0:oob"
 TOP_SCOPES = ("read", "write", "follow", "push", "profile")
@@ -135,6 +136,11 @@ def check_authorization_request(app: OAuthApplication, redirect_uri: str | None,
         raise OAuthError("unsupported_response_type", "only response_type=code is supported")
     if redirect_uri not in app.redirect_uris.split("\n"):
         raise OAuthError("invalid_request", "redirect_uri does not match one registered by the app")
+    return requested_scopes(app, scope)
+
+
+def requested_scopes(app: OAuthApplication, scope: str | None) -> list[str]:
+    """The scopes asked for (default: all the app registered), none beyond what it registered."""
     scopes = parse_scopes(scope, default=app.scopes, field="scope")
     too_wide = [s for s in scopes if not scope_allows(app.scopes, s)]
     if too_wide:
@@ -203,8 +209,21 @@ async def exchange_code(
 
 
 async def client_credentials(session: AsyncSession, app: OAuthApplication, scope: str | None) -> IssuedToken:
-    scopes = parse_scopes(scope, default=app.scopes, field="scope")
+    scopes = requested_scopes(app, scope)
     return await _issue_token(session, app, None, " ".join(scopes), refreshable=False)
+
+
+async def password_grant(session: AsyncSession, app: OAuthApplication, *, username: str | None,
+                         password: str | None, scope: str | None) -> IssuedToken:
+    """The resource-owner password grant Mastodon still accepts (toot's login_cli, scripts).
+
+    Refused for accounts that could not sign in on the web either (suspended, unapproved)."""
+    scopes = requested_scopes(app, scope)
+    try:
+        user, _ = await check_credentials(session, username or "", password or "")
+    except AppError as exc:
+        raise OAuthError("invalid_grant", exc.message) from None
+    return await _issue_token(session, app, user.id, " ".join(scopes), refreshable=True)
 
 
 async def refresh(session: AsyncSession, app: OAuthApplication, refresh_token: str | None) -> IssuedToken:

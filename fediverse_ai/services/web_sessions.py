@@ -26,9 +26,8 @@ class SignInFailed(AppError):
     code = "sign_in_failed"
 
 
-async def sign_in(session: AsyncSession, login: str, password: str, *, user_agent: str = "",
-                  ip: str = "") -> tuple[str, User, Account]:
-    """Check a username or email with its password; returns (cookie token, user, account)."""
+async def check_credentials(session: AsyncSession, login: str, password: str) -> tuple[User, Account]:
+    """A username or email with its password, for an account that may sign in now."""
     login = login.strip().lstrip("@").lower()
     row = (await session.execute(
         select(User, Account).join(Account, Account.id == User.account_id).where(
@@ -41,6 +40,13 @@ async def sign_in(session: AsyncSession, login: str, password: str, *, user_agen
         raise Forbidden("this account is suspended")
     if not user.approved:
         raise Forbidden("this account is waiting for an admin's approval")
+    return user, account
+
+
+async def sign_in(session: AsyncSession, login: str, password: str, *, user_agent: str = "",
+                  ip: str = "") -> tuple[str, User, Account]:
+    """Check the credentials and open a session; returns (cookie token, user, account)."""
+    user, account = await check_credentials(session, login, password)
     token = new_token()
     now = utcnow()
     session.add(WebSession(token_hash=token_digest(token), user_id=user.id, user_agent=user_agent[:512],

@@ -126,6 +126,9 @@ async def token() -> Response:
                                                    code_verifier=p.get("code_verifier"))
             case "client_credentials":
                 issued = await oauth.client_credentials(session, app, p.get("scope"))
+            case "password":
+                issued = await oauth.password_grant(session, app, username=p.get("username"),
+                                                    password=p.get("password"), scope=p.get("scope"))
             case "refresh_token":
                 issued = await oauth.refresh(session, app, p.get("refresh_token"))
             case _:
@@ -158,7 +161,7 @@ async def metadata() -> Response:
         "scopes_supported": sorted(oauth.known_scopes()),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "fragment", "form_post"],
-        "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
+        "grant_types_supported": ["authorization_code", "password", "client_credentials", "refresh_token"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": ["S256"],
     })

@@ -201,3 +201,15 @@ async def test_metadata_and_cors(client: QuartClient) -> None:
     preflight = await client.options("/api/v1/apps", headers={"Origin": "https://elk.zone",
                                                               "Access-Control-Request-Method": "POST"})
     assert preflight.status_code == 200 and "Link" in preflight.headers["Access-Control-Expose-Headers"]
+
+
+async def test_password_grant_for_command_line_clients(client: QuartClient, alice: LocalUser) -> None:
+    app = await register(client)
+    form = {"grant_type": "password", "username": "alice@social.test", "password": "correct horse battery",
+            "client_id": app["client_id"], "client_secret": app["client_secret"], "scope": "read"}
+    ok = await client.post("/oauth/token", form=form)
+    assert ok.status_code == 200 and (await ok.get_json())["scope"] == "read"
+    wrong = await client.post("/oauth/token", form=form | {"password": "guess"})
+    assert wrong.status_code == 400 and (await wrong.get_json())["error"] == "invalid_grant"
+    too_wide = await client.post("/oauth/token", form=form | {"scope": "admin:read"})
+    assert too_wide.status_code == 400 and (await too_wide.get_json())["error"] == "invalid_scope"
