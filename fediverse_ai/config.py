@@ -107,6 +107,8 @@ class LimitSettings:
     generations_per_day: int = 100
     concurrent_generations: int = 2
     generation_queue_limit: int = 200
+    api_requests_per_window: int = 300
+    api_window_s: int = 300
 
 
 @dataclass(frozen=True)
@@ -285,6 +287,8 @@ def _validate(s: Settings) -> None:
         "generation.max_steps": s.generation.max_steps,
         "generation.max_batch": s.generation.max_batch,
         "limits.inbox_max_bytes": s.limits.inbox_max_bytes,
+        "limits.api_requests_per_window": s.limits.api_requests_per_window,
+        "limits.api_window_s": s.limits.api_window_s,
         "media.max_upload_bytes": s.media.max_upload_bytes,
     }
     for name, value in positive.items():

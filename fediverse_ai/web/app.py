@@ -19,6 +19,7 @@ from . import auth, errors, health, oauth, pages
 from .csrf import csrf_token, set_csrf_cookie
 from .mastodon_api import blueprint as mastodon_api
 from .mastodon_api.common import add_cors
+from .ratelimit import RateLimiter
 
 log = logging.getLogger("fediverse_ai.web")
 
@@ -36,6 +37,10 @@ def create_app(runtime: Runtime, *, workers: bool | None = None) -> Quart:
         app.register_blueprint(blueprint)
     app.after_request(set_csrf_cookie)
     app.after_request(add_cors)
+    limits = runtime.settings.limits
+    limiter = RateLimiter(limits.api_requests_per_window, limits.api_window_s)
+    app.before_request(limiter.before)
+    app.after_request(limiter.headers)
     errors.register(app)
 
     run_workers = runtime.settings.workers.in_process if workers is None else workers

@@ -1,0 +1,82 @@
+"""Rate limits for the client API, per token (or per IP when anonymous), Mastodon style.
+
+Each key gets ``limit`` requests per fixed window; every API response carries
+X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset (ISO 8601), and a request
+past the limit gets 429 with the same headers, so clients such as Mastodon.py's "pace" mode
+can slow down before they are refused. Counters live in this process: with several web
+processes each enforces the limit on its own share of the traffic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from quart import Response, g, request
+
+from ..errors import AppError
+from .mastodon_api.entities import timestamp
+
+LIMITED_PREFIX = "/api/"
+
+
+class RateLimited(AppError):
+    status = 429
+    code = "too_many_requests"
+
+
+@dataclass
+class Window:
+    started: float
+    count: int
+
+
+class RateLimiter:
+    def __init__(self, limit: int, window_s: float, clock: Callable[[], float] = time.time) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self.clock = clock
+        self._windows: dict[str, Window] = {}
+
+    def hit(self, key: str) -> tuple[int, float]:
+        """Count a request; returns (remaining, reset time) and raises RateLimited past the limit."""
+        now = self.clock()
+        window = self._windows.get(key)
+        if window is None or now - window.started >= self.window_s:
+            if len(self._windows) > 100_000:  # forget finished windows before memory grows
+                self._windows = {k: w for k, w in self._windows.items() if now - w.started < self.window_s}
+            window = self._windows[key] = Window(now, 0)
+        window.count += 1
+        reset = window.started + self.window_s
+        remaining = max(0, self.limit - window.count)
+        if window.count > self.limit:
+            raise RateLimited("Too many requests")
+        return remaining, reset
+
+    def key(self) -> str:
+        header = request.headers.get("Authorization", "")
+        if header[:7].lower() == "bearer ":
+            return "token:" + hashlib.sha256(header[7:].strip().encode()).hexdigest()
+        return "ip:" + (request.remote_addr or "")
+
+    async def before(self) -> None:
+        if not request.path.startswith(LIMITED_PREFIX) or request.method == "OPTIONS":
+            return
+        key = self.key()
+        try:
+            g.rate = self.hit(key)
+        except RateLimited:
+            g.rate = (0, self._windows[key].started + self.window_s)
+            raise
+
+    def headers(self, response: Response) -> Response:
+        rate = getattr(g, "rate", None)
+        if rate is not None:
+            remaining, reset = rate
+            response.headers["X-RateLimit-Limit"] = str(self.limit)
+            response.headers["X-RateLimit-Remaining"] = str(remaining)
+            response.headers["X-RateLimit-Reset"] = timestamp(dt.datetime.fromtimestamp(reset, dt.UTC)) or ""
+        return response
