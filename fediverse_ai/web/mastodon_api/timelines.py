@@ -1,0 +1,51 @@
+"""Timelines: home (signed in), public (local / remote / everything) and hashtag."""
+
+from __future__ import annotations
+
+from quart import Response, g, jsonify, request
+
+from ...services import timelines
+from ...services.timelines import Page
+from .common import authenticated, blueprint, runtime
+from .pagination import link_header
+from .status_entities import render_statuses
+
+
+def _flag(name: str) -> bool:
+    return request.args.get(name, "").lower() in ("1", "true")
+
+
+async def _respond(statuses: list, viewer) -> Response:  # type: ignore[no-untyped-def, type-arg]
+    rt = runtime()
+    async with rt.db.session() as session:
+        body = await render_statuses(session, rt.settings, statuses, viewer)
+    return link_header(rt, jsonify(body), [s.id for s in statuses], keep=("local", "remote", "only_media"))
+
+
+@blueprint.get("/api/v1/timelines/home")
+@authenticated("read:statuses")
+async def home() -> Response:
+    async with runtime().db.session() as session:
+        statuses = await timelines.home(session, g.auth.account, Page.from_params(dict(request.args)))
+    return await _respond(statuses, g.auth.account)
+
+
+@blueprint.get("/api/v1/timelines/public")
+@authenticated("read:statuses", optional=True)
+async def public() -> Response:
+    viewer = g.auth.account if g.auth else None
+    async with runtime().db.session() as session:
+        statuses = await timelines.public(session, viewer, Page.from_params(dict(request.args)),
+                                          local=_flag("local"), remote=_flag("remote"),
+                                          only_media=_flag("only_media"))
+    return await _respond(statuses, viewer)
+
+
+@blueprint.get("/api/v1/timelines/tag/<hashtag>")
+@authenticated("read:statuses", optional=True)
+async def tag(hashtag: str) -> Response:
+    viewer = g.auth.account if g.auth else None
+    async with runtime().db.session() as session:
+        statuses = await timelines.tagged(session, viewer, hashtag, Page.from_params(dict(request.args)),
+                                          local=_flag("local"))
+    return await _respond(statuses, viewer)
