@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from quart import Quart, Response, jsonify, render_template, request
+from quart import Quart, Response, has_request_context, jsonify, render_template, request, websocket
 from werkzeug.exceptions import HTTPException
 
 from ..errors import AppError
@@ -21,7 +21,7 @@ JSON_PREFIXES = ("/api/", "/oauth/token", "/.well-known/", "/nodeinfo/", "/healt
 
 def wants_json() -> bool:
     """API paths always get JSON; elsewhere, whoever prefers JSON over HTML gets it."""
-    if request.path.startswith(JSON_PREFIXES):
+    if not has_request_context() or request.path.startswith(JSON_PREFIXES):
         return True
     best = request.accept_mimetypes.best_match(
         ["text/html", "application/json", "application/activity+json", "application/ld+json"]
@@ -56,5 +56,6 @@ def register(app: Quart) -> None:
 
     @app.errorhandler(Exception)
     async def unexpected(exc: Exception) -> Response:
-        log.exception("unhandled error", extra={"path": request.path, "method": request.method})
+        where = request if has_request_context() else websocket
+        log.exception("unhandled error", extra={"path": where.path, "method": getattr(where, "method", "WS")})
         return await render_error(500, "internal_error", "Something went wrong on our side; it has been logged.")
