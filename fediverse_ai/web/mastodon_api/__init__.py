@@ -2,7 +2,16 @@
 resource, all on one blueprint. Handlers parse, authenticate and call a service; entities.py
 turns rows into the JSON shapes clients expect."""
 
-from . import accounts, apps, instance, reads, statuses, streaming, timelines  # noqa: F401  (each adds routes)
+from . import (  # noqa: F401  (each module adds its routes)
+    accounts,
+    apps,
+    instance,
+    markers,
+    reads,
+    statuses,
+    streaming,
+    timelines,
+)
 from .common import blueprint
 
 __all__ = ["blueprint"]

@@ -112,3 +112,19 @@ async def test_notifications_filters_and_blocks(client: QuartClient, runtime: Ru
     for path in ("/api/v1/lists", "/api/v2/filters", "/api/v1/trends/tags"):
         response = await client.get(path, headers=headers)
         assert response.status_code == 200 and await response.get_json() == []
+
+
+async def test_markers_sync_between_apps(client: QuartClient, runtime: Runtime, alice: LocalUser) -> None:
+    headers = await token_for(runtime, alice)
+    assert await (await client.get("/api/v1/markers", headers=headers)).get_json() == {}
+    saved = await client.post("/api/v1/markers", headers=headers, form={"home[last_read_id]": "123"})
+    assert_response("/api/v1/markers", "post", 200, await saved.get_json())
+    again = await client.post("/api/v1/markers", headers=headers, json={"home": {"last_read_id": "456"},
+                                                                        "notifications": {"last_read_id": "9"}})
+    body = await again.get_json()
+    assert body["home"]["last_read_id"] == "456" and body["home"]["version"] == 1
+    read = await (await client.get("/api/v1/markers", headers=headers,
+                                   query_string={"timeline[]": ["home"]})).get_json()
+    assert list(read) == ["home"] and read["home"]["last_read_id"] == "456"
+    bad = await client.post("/api/v1/markers", headers=headers, form={"home[last_read_id]": "abc"})
+    assert bad.status_code == 422 and (await bad.get_json())["field"] == "home[last_read_id]"
