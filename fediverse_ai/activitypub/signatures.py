@@ -6,7 +6,7 @@ Pure functions, no I/O. Verification is split in two so the key can be looked up
 
     parsed = parse_request_signature(request, now=..., max_age_s=..., max_future_s=...)
     # raises SignatureError (-> 401) for a missing/weak/stale signature or a digest mismatch
-    owner = await fetch.resolve_key(session, parsed.key_id, parsed.verify)   # I/O lives there
+    owner = await fetch.resolve_key(runtime, parsed.key_id, parsed.verify)   # I/O lives there
     parsed.verify(public_key_pem) -> bool
 
 Signing: ``sign_post(url, body, key_id, private_pem)`` and ``sign_get(url, key_id, private_pem)``

@@ -13,15 +13,17 @@ import time
 from quart import Quart, g, request
 
 from .. import __version__
+from ..jobs.registry import load_handlers
 from ..jobs.runner import Runner
 from ..runtime import Runtime
-from . import errors, health, pages
+from . import activitypub, errors, health, pages
 
 log = logging.getLogger("fediverse_ai.web")
 
 
 def create_app(runtime: Runtime, *, workers: bool | None = None) -> Quart:
     """Build the app; ``workers`` (default: the in_process setting) runs job lanes with it."""
+    load_handlers()  # the web process enqueues jobs (inbox, deliveries): it must know every kind
     app = Quart(__name__)
     app.config["MAX_CONTENT_LENGTH"] = runtime.settings.media.max_upload_bytes
     app.extensions["runtime"] = runtime
@@ -29,6 +31,7 @@ def create_app(runtime: Runtime, *, workers: bool | None = None) -> Quart:
 
     app.register_blueprint(health.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(activitypub.blueprint)
     errors.register(app)
 
     run_workers = runtime.settings.workers.in_process if workers is None else workers
