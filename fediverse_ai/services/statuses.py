@@ -131,6 +131,8 @@ async def create_status(
 ) -> Status:
     """Create a local post; a published one is federated to its audience in this transaction.
     ``state='generating'`` keeps it private to its author until ``publish_status``."""
+    if not author.local:
+        raise ValueError("create_status() is for local authors; remote posts go through remote_statuses")
     _validate(settings, text, visibility, spoiler_text, bool(media_ids))
     parent = None
     if in_reply_to_id is not None:

@@ -12,11 +12,11 @@ import time
 
 from quart import Quart, g, request
 
-from .. import __version__
+from .. import __version__, urls
 from ..jobs.registry import load_handlers
 from ..jobs.runner import Runner
 from ..runtime import Runtime
-from . import activitypub, errors, health, pages
+from . import activitypub, errors, health, media, pages, statuses_ap
 
 log = logging.getLogger("fediverse_ai.web")
 
@@ -27,11 +27,14 @@ def create_app(runtime: Runtime, *, workers: bool | None = None) -> Quart:
     app = Quart(__name__)
     app.config["MAX_CONTENT_LENGTH"] = runtime.settings.media.max_upload_bytes
     app.extensions["runtime"] = runtime
-    app.jinja_env.globals.update(instance=runtime.settings.instance, version=__version__)
+    app.jinja_env.globals.update(instance=runtime.settings.instance, version=__version__,
+                                 media_url=lambda path: urls.media(runtime.settings, path))
 
     app.register_blueprint(health.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(activitypub.blueprint)
+    app.register_blueprint(statuses_ap.blueprint)
+    app.register_blueprint(media.blueprint)
     errors.register(app)
 
     run_workers = runtime.settings.workers.in_process if workers is None else workers
