@@ -19,8 +19,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
+# Real fediverse peers for tests/interop: a Fedify 1.5 server (npm, Node 20+).
+FEDIFY_PEER := tests/interop/fedify
+
+$(VENV)/.installed-test: $(VENV)/.installed $(FEDIFY_PEER)/package-lock.json
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	cd $(FEDIFY_PEER) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 install: $(VENV)/.installed
