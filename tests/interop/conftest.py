@@ -16,7 +16,7 @@ from fediverse_ai.runtime import Runtime
 from fediverse_ai.services.accounts import create_local_user
 from fediverse_ai.web import create_app
 
-from .peers import FedifyPeer, fedify_peer, free_port, serve_instance
+from .peers import BovinePeer, FedifyPeer, bovine_peer, fedify_peer, free_port, serve_instance
 
 
 @pytest.fixture
@@ -55,4 +55,10 @@ async def instance(runtime: Runtime, instance_port: int) -> AsyncIterator[Instan
 @pytest.fixture
 async def fedify(tmp_path: Path) -> AsyncIterator[FedifyPeer]:
     async with fedify_peer(tmp_path / "fedify.log") as peer:
+        yield peer
+
+
+@pytest.fixture
+async def bovine(tmp_path: Path) -> AsyncIterator[BovinePeer]:
+    async with bovine_peer(tmp_path) as peer:
         yield peer

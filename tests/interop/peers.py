@@ -127,3 +127,62 @@ async def fedify_peer(log_path: Path) -> AsyncIterator[FedifyPeer]:
             except TimeoutError:
                 process.kill()
                 await process.wait()
+
+
+BOVINE_DIR = Path(__file__).parent / "bovine"
+BOVINE_PYTHON = BOVINE_DIR / ".venv" / "bin" / "python"
+
+
+@dataclass
+class BovinePeer:
+    base: str
+    actor: str
+    process: asyncio.subprocess.Process
+    http: aiohttp.ClientSession = field(repr=False)
+
+    @property
+    def host(self) -> str:
+        return self.base.split("://", 1)[1]
+
+    async def admin(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        method = "POST" if body is not None else "GET"
+        async with self.http.request(method, f"{self.base}/admin/{path}", json=body) as response:
+            answer = await response.json()
+            assert response.status == 200, f"bovine peer /admin/{path}: {response.status} {answer}"
+            return answer
+
+    async def received(self, kind: str | None = None) -> list[dict[str, Any]]:
+        return [a for a in await self.admin("received") if kind is None or a.get("type") == kind]
+
+
+@contextlib.asynccontextmanager
+async def bovine_peer(workdir: Path) -> AsyncIterator[BovinePeer]:
+    """Start bovine-herd on a free port with its database and output in ``workdir``."""
+    if not BOVINE_PYTHON.exists():
+        raise RuntimeError("bovine-herd is not installed: run `make install-test` (tests/interop/bovine/.venv)")
+    port = free_port()
+    log_path = workdir / "bovine.log"
+    with log_path.open("wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            str(BOVINE_PYTHON), str(BOVINE_DIR / "peer.py"), str(port), str(workdir / "bovine.sqlite3"),
+            cwd=workdir, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession() as http:
+        async def up() -> str | None:
+            if process.returncode is not None:
+                raise RuntimeError(f"bovine-herd exited; its output is in {log_path}")
+            try:
+                async with http.get(f"{base}/admin/actor") as response:
+                    return (await response.json())["id"] if response.status == 200 else None
+            except aiohttp.ClientError:
+                return None
+        try:
+            actor = await wait_for("bovine-herd to start", up, within=30)
+            yield BovinePeer(base, actor, process, http)
+        finally:
+            process.terminate()
+            try:
+                await asyncio.wait_for(process.wait(), 5)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
