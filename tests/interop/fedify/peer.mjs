@@ -6,7 +6,8 @@
 //   POST /admin/unfollow {"actor": URL}   Undo the Follow
 //   POST /admin/post    {"content": HTML} Create(Note) to alice's followers
 //   GET  /admin/received                  what the inbox received, as JSON-LD, oldest first
-//   GET  /admin/fetch?url=URL             fetch a document as alice (signed), e.g. an image's Note
+//   GET  /admin/fetch?url=URL             fetch a document as alice (signed), e.g. a Note
+//   GET  /admin/fetch-media?url=URL       fetch a file (an attached image): status, type, size
 // Listens on 127.0.0.1:$PORT; prints "ready" once serving.
 import { serve } from "@hono/node-server";
 import { Temporal } from "@js-temporal/polyfill";
@@ -129,6 +130,12 @@ async function handle(request) {
   const ctx = federation.createContext(new URL(origin), undefined);
   try {
     if (url.pathname === "/admin/received") return Response.json(received);
+    if (url.pathname === "/admin/fetch-media") {
+      const response = await fetch(url.searchParams.get("url"));
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      return Response.json({ status: response.status, contentType: response.headers.get("content-type"),
+                             size: bytes.length, png: bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47 });
+    }
     if (url.pathname === "/admin/fetch") {
       const loader = await ctx.getDocumentLoader({ identifier: "alice" });
       return Response.json((await loader(url.searchParams.get("url"))).document);
