@@ -24,6 +24,7 @@ from .origin import OriginError, check_activity_origin, host_of
 from .signatures import IncomingRequest, SignatureError, parse_request_signature
 
 ACCEPTED_CONTENT_TYPES = ("application/activity+json", "application/ld+json", "application/json")
+MAX_URI_LENGTH = 2048  # the width of the uri columns
 
 
 class Refused(Exception):
@@ -57,6 +58,8 @@ def parse_activity(body: bytes) -> dict[str, Any]:
         raise Refused(400, "the body is not a JSON object")
     if not isinstance(activity.get("id"), str) or not activity.get("type") or not id_of(activity.get("actor")):
         raise Refused(400, "an activity needs an id, a type and an actor")
+    if len(activity["id"]) > MAX_URI_LENGTH or len(id_of(activity["actor"]) or "") > MAX_URI_LENGTH:
+        raise Refused(400, f"the activity's id or actor is longer than {MAX_URI_LENGTH} characters")
     return activity
 
 

@@ -116,6 +116,12 @@ async def actor(username: str) -> Response | str:
     return await _actor(username)
 
 
+@blueprint.get("/@<username>")
+async def profile(username: str) -> Response | str:
+    """The profile URL (``url`` of the actor, WebFinger's profile page): same negotiation."""
+    return await _actor(username)
+
+
 @blueprint.get("/actor")
 async def instance_actor() -> Response | str:
     return await _actor(urls.INSTANCE_ACTOR_USERNAME)
@@ -168,6 +174,7 @@ async def _read_body(limit: int) -> bytes:
 
 
 @blueprint.post("/inbox")
+@blueprint.post("/actor/inbox", defaults={"username": urls.INSTANCE_ACTOR_USERNAME})
 @blueprint.post("/users/<username>/inbox")
 async def inbox(username: str | None = None) -> Response:
     """Verify, store raw, queue, 202. Processing happens in the inbox lane (activitypub/inbox.py)."""

@@ -90,6 +90,13 @@ async def test_actor_is_html_for_browsers(app: Quart) -> None:
     assert "@painter@social.test" in await response.get_data(as_text=True)
 
 
+async def test_the_profile_url_negotiates_too(app: Quart) -> None:
+    client = app.test_client()
+    assert (await (await client.get("/@painter", headers=AP)).get_json())["id"] == "https://social.test/users/painter"
+    page = await client.get("/@painter", headers={"Accept": "text/html"})
+    assert page.content_type.startswith("text/html")
+
+
 async def test_bot_and_instance_actor_types(app: Quart) -> None:
     client = app.test_client()
     assert (await (await client.get("/users/robot", headers=AP)).get_json())["type"] == "Service"

@@ -18,7 +18,7 @@ from fediverse_ai.config import Settings
 from fediverse_ai.crypto import generate_rsa_keypair
 from fediverse_ai.models import Account, DomainPolicy, InboxItem, Job
 from fediverse_ai.runtime import Runtime
-from fediverse_ai.services.accounts import create_local_user
+from fediverse_ai.services.accounts import create_local_user, ensure_instance_actor
 from fediverse_ai.web import create_app
 
 from ..activitypub.httpsig_helpers import sign_rfc9421
@@ -31,7 +31,7 @@ PAINTER = "https://social.test/users/painter"
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return settings.replace(federation__allow_private_addresses=True, limits__inbox_max_bytes=4096)
+    return settings.replace(federation__allow_private_addresses=True, limits__inbox_max_bytes=8192)
 
 
 @pytest.fixture
@@ -150,7 +150,7 @@ async def test_creating_an_object_on_another_host_is_refused(app: Quart, runtime
 
 async def test_oversized_body_is_413(app: Quart, runtime: Runtime, peer: FakePeer) -> None:
     bob = serve_actor(peer)
-    assert await post(app, follow(bob, padding="x" * 5000), bob) == 413
+    assert await post(app, follow(bob, padding="x" * 9000), bob) == 413
     assert await stored(runtime) == (0, 0)
 
 
@@ -162,6 +162,20 @@ async def test_malformed_json_is_400_and_wrong_content_type_is_415(app: Quart, r
     response = await app.test_client().post("/users/painter/inbox", data="a=b",
                                             headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert response.status_code == 415
+    assert await stored(runtime) == (0, 0)
+
+
+async def test_the_instance_actor_inbox_accepts(app: Quart, runtime: Runtime, peer: FakePeer) -> None:
+    async with runtime.db.transaction() as session:
+        await ensure_instance_actor(session, runtime.settings)
+    bob = serve_actor(peer)
+    assert await post(app, follow(bob), bob, url="https://social.test/actor/inbox") == 202
+    assert await stored(runtime) == (1, 1)
+
+
+async def test_overlong_ids_are_400(app: Quart, runtime: Runtime, peer: FakePeer) -> None:
+    bob = serve_actor(peer)
+    assert await post(app, follow(bob, id=f"{bob.uri}/{'x' * 2100}"), bob) == 400
     assert await stored(runtime) == (0, 0)
 
 
