@@ -23,6 +23,7 @@ from ..models import Account, Bookmark, Favourite, Status
 from ..timeutil import utcnow
 from . import notifications
 from .follows import blocked_between
+from .remote_statuses import free_id
 
 BOOSTABLE = ("public", "unlisted")
 
@@ -107,7 +108,7 @@ async def reblog(session: AsyncSession, settings: Settings, actor: Account, stat
         return existing
     now = utcnow()
     when = min(published, now) if published else now
-    boost_id = new_id(when if not actor.local else None)
+    boost_id = new_id() if actor.local else await free_id(session, when)
     boost = Status(
         id=boost_id, uri=uri or f"{urls.status(settings, actor.username, boost_id)}/activity",
         url=status.url, account_id=actor.id, local=actor.local, visibility=status.visibility,
