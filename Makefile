@@ -19,8 +19,16 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
+# Real fediverse peers for tests/interop: a Fedify 1.5 server (npm, Node 20+) and bovine-herd
+# (PyPI, in a virtual environment of its own because it pins an older Quart than ours).
+FEDIFY_PEER := tests/interop/fedify
+BOVINE_PEER := tests/interop/bovine
+
+$(VENV)/.installed-test: $(VENV)/.installed $(FEDIFY_PEER)/package-lock.json $(BOVINE_PEER)/requirements.txt
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	cd $(FEDIFY_PEER) && npm ci --no-audit --no-fund --loglevel=error
+	$(PYTHON) -m venv $(BOVINE_PEER)/.venv
+	$(BOVINE_PEER)/.venv/bin/python -m pip install --quiet -r $(BOVINE_PEER)/requirements.txt
 	touch $@
 
 install: $(VENV)/.installed

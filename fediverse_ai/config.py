@@ -112,6 +112,17 @@ class LimitSettings:
 
 
 @dataclass(frozen=True)
+class FederationSettings:
+    allow_private_addresses: bool = False
+    request_timeout_s: float = 10.0
+    user_agent: str = ""
+    max_fetch_bytes: int = 2 * 1024 * 1024
+    actor_refresh_s: int = 86_400
+    signature_max_age_s: int = 12 * 3600
+    signature_max_future_s: int = 3600
+
+
+@dataclass(frozen=True)
 class LoggingSettings:
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["auto", "json", "text"] = "auto"
@@ -127,6 +138,7 @@ class Settings:
     workers: WorkerSettings = field(default_factory=WorkerSettings)
     registration: RegistrationSettings = field(default_factory=RegistrationSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
+    federation: FederationSettings = field(default_factory=FederationSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     source: Path | None = None
 
@@ -290,6 +302,8 @@ def _validate(s: Settings) -> None:
         "limits.api_requests_per_window": s.limits.api_requests_per_window,
         "limits.api_window_s": s.limits.api_window_s,
         "media.max_upload_bytes": s.media.max_upload_bytes,
+        "federation.request_timeout_s": s.federation.request_timeout_s,
+        "federation.max_fetch_bytes": s.federation.max_fetch_bytes,
     }
     for name, value in positive.items():
         if value <= 0:

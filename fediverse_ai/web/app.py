@@ -12,10 +12,11 @@ import time
 
 from quart import Quart, g, request
 
-from .. import __version__
+from .. import __version__, urls
+from ..jobs.registry import load_handlers
 from ..jobs.runner import Runner
 from ..runtime import Runtime
-from . import auth, errors, health, oauth, pages
+from . import activitypub, auth, errors, health, media, oauth, pages, statuses_ap
 from .csrf import csrf_token, set_csrf_cookie
 from .mastodon_api import blueprint as mastodon_api
 from .mastodon_api.common import add_cors
@@ -26,14 +27,17 @@ log = logging.getLogger("fediverse_ai.web")
 
 def create_app(runtime: Runtime, *, workers: bool | None = None) -> Quart:
     """Build the app; ``workers`` (default: the in_process setting) runs job lanes with it."""
+    load_handlers()  # the web process enqueues jobs (inbox, deliveries): it must know every kind
     app = Quart(__name__)
     app.config["MAX_CONTENT_LENGTH"] = runtime.settings.media.max_upload_bytes
     app.extensions["runtime"] = runtime
-    app.jinja_env.globals.update(instance=runtime.settings.instance, version=__version__)
+    app.jinja_env.globals.update(instance=runtime.settings.instance, version=__version__,
+                                 media_url=lambda path: urls.media(runtime.settings, path))
 
     app.url_map.strict_slashes = False  # clients call /api/v1/instance/ with a trailing slash
     app.jinja_env.globals["csrf_token"] = csrf_token
-    for blueprint in (health.blueprint, pages.blueprint, auth.blueprint, oauth.blueprint, mastodon_api):
+    for blueprint in (health.blueprint, pages.blueprint, auth.blueprint, oauth.blueprint, mastodon_api,
+                      activitypub.blueprint, statuses_ap.blueprint, media.blueprint):
         app.register_blueprint(blueprint)
     app.after_request(set_csrf_cookie)
     app.after_request(add_cors)

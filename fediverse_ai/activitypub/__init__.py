@@ -1,0 +1,1 @@
+"""The ActivityPub edge: the only package that builds or reads ActivityStreams JSON."""

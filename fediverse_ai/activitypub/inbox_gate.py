@@ -1,0 +1,98 @@
+"""The gate every incoming activity passes before it is stored: parse, verify the HTTP
+signature, check the key owner is the actor, apply same-origin rules and domain policy.
+
+Order matters for cost and safety: cheap checks first (JSON shape, signature syntax, clock,
+digest, domain policy) so a flood of junk never makes us fetch anything; the key is resolved
+(and fetched at most twice, see fetch.resolve_key) only for a well-formed, fresh request.
+
+Public API: ``admit(runtime, request) -> Admitted`` raising ``Refused(status, message)``;
+``parse_activity(body)``; ``ACCEPTED_CONTENT_TYPES``; ``content_type_ok(value)``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from ..models import Account
+from ..runtime import Runtime
+from ..services.remote_accounts import domain_suspended, find_by_uri
+from . import fetch
+from .jsonld import id_of
+from .origin import OriginError, check_activity_origin, host_of
+from .signatures import IncomingRequest, SignatureError, parse_request_signature
+
+ACCEPTED_CONTENT_TYPES = ("application/activity+json", "application/ld+json", "application/json")
+MAX_URI_LENGTH = 2048  # the width of the uri columns
+
+
+class Refused(Exception):
+    """Why an incoming activity is not accepted, with the HTTP status to answer."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Admitted:
+    activity: dict[str, Any]
+    activity_id: str
+    actor_uri: str
+    key_id: str
+    signer: Account | None  # None only for the unverifiable self-Delete we accept and drop
+
+
+def content_type_ok(value: str | None) -> bool:
+    return (value or "").split(";", 1)[0].strip().lower() in ACCEPTED_CONTENT_TYPES
+
+
+def parse_activity(body: bytes) -> dict[str, Any]:
+    try:
+        activity = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise Refused(400, "the body is not JSON") from None
+    if not isinstance(activity, dict):
+        raise Refused(400, "the body is not a JSON object")
+    if not isinstance(activity.get("id"), str) or not activity.get("type") or not id_of(activity.get("actor")):
+        raise Refused(400, "an activity needs an id, a type and an actor")
+    if len(activity["id"]) > MAX_URI_LENGTH or len(id_of(activity["actor"]) or "") > MAX_URI_LENGTH:
+        raise Refused(400, f"the activity's id or actor is longer than {MAX_URI_LENGTH} characters")
+    return activity
+
+
+def _is_self_delete(activity: dict[str, Any], actor: str) -> bool:
+    return activity.get("type") == "Delete" and id_of(activity.get("object")) == actor
+
+
+async def admit(runtime: Runtime, request: IncomingRequest) -> Admitted:
+    settings = runtime.settings.federation
+    activity = parse_activity(request.body)
+    try:
+        parsed = parse_request_signature(request, max_age_s=settings.signature_max_age_s,
+                                         max_future_s=settings.signature_max_future_s)
+    except SignatureError as exc:
+        raise Refused(401, str(exc)) from None
+    try:
+        actor = check_activity_origin(activity)
+        key_host = host_of(parsed.key_id)
+    except OriginError as exc:
+        raise Refused(400, str(exc)) from None
+    async with runtime.db.session() as session:
+        for host in {host_of(actor), key_host}:
+            if await domain_suspended(session, host):
+                raise Refused(403, f"{host} is suspended on this instance")
+        known_actor = await find_by_uri(session, actor)
+    if known_actor is None and _is_self_delete(activity, actor):
+        # A deleted actor's key cannot be fetched any more and we never knew it: nothing to do.
+        return Admitted(activity, activity["id"], actor, parsed.key_id, None)
+    signer = await fetch.resolve_key(runtime, parsed.key_id, parsed.verify)
+    if signer is None:
+        raise Refused(401, f"the signature does not verify with the key {parsed.key_id}")
+    if signer.uri != actor:
+        raise Refused(401, f"signed by {signer.uri}, but the activity's actor is {actor}")
+    if signer.suspended_at is not None:
+        raise Refused(403, f"{signer.uri} is suspended on this instance")
+    return Admitted(activity, activity["id"], actor, parsed.key_id, signer)
