@@ -7,10 +7,11 @@ and a Like from the inbox notify the same way.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import Account, Block, Mute, Notification
+from ..timeutil import utcnow
 
 TYPES = frozenset({
     "mention", "status", "reblog", "follow", "follow_request", "favourite", "update", "admin.sign_up",
@@ -60,6 +61,16 @@ async def _silenced(session: AsyncSession, recipient_id: int, actor_id: int) -> 
         return True
     muted = await session.scalar(
         select(Mute.id).where(Mute.account_id == recipient_id, Mute.target_account_id == actor_id,
-                              Mute.hide_notifications.is_(True))
+                              Mute.hide_notifications.is_(True),
+                              or_(Mute.expires_at.is_(None), Mute.expires_at > utcnow()))
     )
     return bool(muted)
+
+
+async def dismiss(session: AsyncSession, recipient: Account, notification_id: int | None = None) -> int:
+    """Dismiss one notification of ``recipient``, or all of them; returns how many."""
+    query = update(Notification).where(Notification.account_id == recipient.id, Notification.dismissed.is_(False))
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    result = await session.execute(query.values(dismissed=True).execution_options(synchronize_session=False))
+    return result.rowcount or 0

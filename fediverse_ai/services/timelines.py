@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..models import Account, Block, Follow, MediaAttachment, Mention, Mute, Status, StatusTag, Tag
+from ..timeutil import utcnow
 
 MAX_LIMIT = 40
 
@@ -76,7 +77,8 @@ def visible_to(viewer: Account | None) -> ColumnElement[bool]:
 
 
 def _not_muted(viewer: Account) -> ColumnElement[bool]:
-    return ~exists().where(Mute.account_id == viewer.id, Mute.target_account_id == Status.account_id)
+    return ~exists().where(Mute.account_id == viewer.id, Mute.target_account_id == Status.account_id,
+                           or_(Mute.expires_at.is_(None), Mute.expires_at > utcnow()))
 
 
 async def can_see(session: AsyncSession, viewer: Account | None, status_id: int) -> Status | None:

@@ -3,11 +3,13 @@ resource, all on one blueprint. Handlers parse, authenticate and call a service;
 turns rows into the JSON shapes clients expect."""
 
 from . import (  # noqa: F401  (each module adds its routes)
+    account_actions,
     accounts,
     apps,
     instance,
     markers,
     reads,
+    status_actions,
     statuses,
     streaming,
     timelines,
