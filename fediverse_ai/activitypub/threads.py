@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..config import Settings
 from ..jobs import JobContext, JobError, PermanentJobError, enqueue, job_handler
 from ..models import Account, Follow, Status
+from ..runtime import Runtime
 from ..services import remote_statuses
 from .delivery import host_of
 from .fetch import FetchError, fetch_actor, fetch_object
@@ -51,27 +52,34 @@ async def store_note(session: AsyncSession, settings: Settings, author: Account,
     return status, created
 
 
+async def resolve_status(runtime: Runtime, uri: str, *, depth: int = 0) -> Status:
+    """Fetch a remote post by its URI and store it (search by URL, threads); raises FetchError,
+    NoteError or OriginError when it cannot be had or trusted."""
+    async with runtime.db.session() as session:
+        known = await remote_statuses.by_uri(session, uri)
+    if known is not None:
+        return known
+    doc = await fetch_object(runtime, uri)
+    author_uri = first_id(doc.get("attributedTo"))
+    if not author_uri or not same_origin(author_uri, uri):
+        raise OriginError(f"{uri} is attributed to {author_uri}, on another host")
+    author = await fetch_actor(runtime, author_uri)
+    note = note_to_remote(doc, followers_url=author.followers_url)
+    if note.visibility == "direct":
+        raise NoteError(f"{uri} is a direct message; not stored from a fetch")
+    async with runtime.db.transaction() as session:
+        status, _ = await store_note(session, runtime.settings, author, note, depth=depth)
+    return status
+
+
 @job_handler("fetch.status", lane="fetch", max_attempts=5)
 async def fetch_status(ctx: JobContext) -> None:
     """Fetch one post of a thread (and, through store_note, the one above it)."""
-    uri, depth = ctx.payload["uri"], int(ctx.payload.get("depth", 1))
-    async with ctx.runtime.db.session() as session:
-        if await remote_statuses.by_uri(session, uri) is not None:
-            return
     try:
-        doc = await fetch_object(ctx.runtime, uri)
-        author_uri = first_id(doc.get("attributedTo"))
-        if not author_uri or not same_origin(author_uri, uri):
-            raise OriginError(f"{uri} is attributed to {author_uri}, on another host")
-        author = await fetch_actor(ctx.runtime, author_uri)
-        note = note_to_remote(doc, followers_url=author.followers_url)
+        await resolve_status(ctx.runtime, ctx.payload["uri"], depth=int(ctx.payload.get("depth", 1)))
     except FetchError as exc:
         if exc.status in (401, 403, 404, 410):
             raise PermanentJobError(str(exc), status=exc.status) from exc
         raise JobError(str(exc), status=exc.status) from exc
     except (NoteError, OriginError) as exc:
         raise PermanentJobError(str(exc)) from exc
-    if note.visibility == "direct":
-        raise PermanentJobError(f"{uri} is a direct message; not stored from a fetch")
-    async with ctx.runtime.db.transaction() as session:
-        await store_note(session, ctx.runtime.settings, author, note, depth=depth)

@@ -9,6 +9,7 @@ from . import (  # noqa: F401  (each module adds its routes)
     instance,
     markers,
     reads,
+    search,
     status_actions,
     statuses,
     streaming,
