@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 Handler = Callable[["JobContext"], Awaitable[None]]
 
 # Modules whose import registers handlers; grows as lanes gain work.
-HANDLER_MODULES = ("fediverse_ai.jobs.builtin",)
+HANDLER_MODULES = ("fediverse_ai.jobs.builtin", "fediverse_ai.generation.worker")
 
 
 @dataclass(frozen=True)
