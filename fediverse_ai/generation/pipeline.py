@@ -97,6 +97,20 @@ def check_model(settings: GenerationSettings) -> ModelCheck:
     )
 
 
+def check_taesd(name: str) -> ModelCheck:
+    """Is the tiny autoencoder (generation.taesd) loadable without a download?"""
+    source = _source_of(name)
+    fix = "set generation.taesd to an AutoencoderTiny folder or a hub id such as madebyollin/taesd, or empty"
+    if source.local:
+        ok = (Path(source.location) / "config.json").exists()
+        return ModelCheck(ok, f"{name} {'is' if ok else 'is not'} an autoencoder folder (config.json)", fix)
+    from huggingface_hub import try_to_load_from_cache
+
+    if isinstance(try_to_load_from_cache(name, "config.json"), str):
+        return ModelCheck(True, f"{name} is in the Hugging Face cache")
+    return ModelCheck(False, f"{name} is not downloaded yet", f"run `fediverse-ai model pull {name}`, or {fix[4:]}")
+
+
 def resolve_device(setting: str) -> str:
     import torch
 
@@ -131,9 +145,14 @@ def download(repo_id: str, progress: Progress | None = None) -> Path:
         return Path(snapshot_download(repo_id, tqdm_class=tqdm_class))
     except Exception as exc:
         raise ModelUnavailable(
-            f"the model {repo_id} could not be downloaded ({type(exc).__name__}: {str(exc)[:200]})",
+            f"the model {repo_id} could not be downloaded ({type(exc).__name__}: {_first_words(exc)})",
             OFFLINE_FIX.format(id=repo_id),
         ) from exc
+
+
+def _first_words(exc: Exception, limit: int = 240) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _progress_tqdm(progress: Progress) -> Any:
@@ -234,7 +253,7 @@ def _load(source: ModelSource, settings: GenerationSettings, progress: Progress 
         pipe = pipe.to(device)
     except Exception as exc:
         raise ModelUnavailable(
-            f"the model {source.model_id} could not be loaded ({type(exc).__name__}: {str(exc)[:300]})",
+            f"the model {source.model_id} could not be loaded ({type(exc).__name__}: {_first_words(exc)})",
             f"check the folder {folder} (re-download with `fediverse-ai model pull`), or that "
             f"generation.device = {settings.device} and dtype = {settings.dtype} suit this machine",
         ) from exc
@@ -278,7 +297,7 @@ def _use_taesd(pipe: Any, name: str, device: str, dtype: Any, progress: Progress
         pipe.vae = AutoencoderTiny.from_pretrained(folder, dtype=dtype, local_files_only=True).to(device)
     except Exception as exc:
         raise ModelUnavailable(
-            f"the tiny autoencoder {name} could not be loaded ({type(exc).__name__}: {str(exc)[:200]})",
+            f"the tiny autoencoder {name} could not be loaded ({type(exc).__name__}: {_first_words(exc)})",
             "set generation.taesd to an AutoencoderTiny folder or hub id (e.g. madebyollin/taesd), or empty",
         ) from exc
     return f"AutoencoderTiny:{name}"
