@@ -234,22 +234,21 @@ def load_pipeline(settings: GenerationSettings, progress: Progress | None = None
         return _loaded[key]
 
 
-def forget_loaded() -> None:
-    """Drop loaded pipelines (after `model pull` or a config change in the same process)."""
-    with _load_lock:
-        _loaded.clear()
-
-
 def _load(source: ModelSource, settings: GenerationSettings, progress: Progress | None) -> LoadedPipeline:
     from diffusers import AutoPipelineForText2Image
 
     folder, revision = _materialise(source, progress)
     device = resolve_device(settings.device)
     dtype = resolve_dtype(device, settings.dtype)
+    extra: dict[str, Any] = {}
+    vae = "model"
+    if settings.taesd:
+        extra["vae"], vae = _load_taesd(settings.taesd, dtype, progress)
     if progress:
         progress("loading the model")
     try:
-        pipe = AutoPipelineForText2Image.from_pretrained(folder, dtype=dtype, local_files_only=True)
+        # A replacement VAE goes in at construction, so the pipeline sizes latents for it.
+        pipe = AutoPipelineForText2Image.from_pretrained(folder, dtype=dtype, local_files_only=True, **extra)
         pipe = pipe.to(device)
     except Exception as exc:
         raise ModelUnavailable(
@@ -258,9 +257,6 @@ def _load(source: ModelSource, settings: GenerationSettings, progress: Progress 
             f"generation.device = {settings.device} and dtype = {settings.dtype} suit this machine",
         ) from exc
     pipe.set_progress_bar_config(disable=True)
-    vae = "model"
-    if settings.taesd:
-        vae = _use_taesd(pipe, settings.taesd, device, dtype, progress)
     if device == "cuda":
         _speed_up_cuda(pipe, compile_unet=settings.compile)
     log.info("pipeline loaded", extra={"model": source.model_id, "revision": revision, "device": device,
@@ -287,20 +283,19 @@ def _materialise(source: ModelSource, progress: Progress | None) -> tuple[Path, 
     return folder, folder.name  # the snapshot folder is named after its commit
 
 
-def _use_taesd(pipe: Any, name: str, device: str, dtype: Any, progress: Progress | None) -> str:
-    """Swap in a tiny autoencoder for decoding (TAESD): the VAE decoder dominates a 1-step image."""
+def _load_taesd(name: str, dtype: Any, progress: Progress | None) -> tuple[Any, str]:
+    """A tiny autoencoder for decoding (TAESD): at one step the VAE decoder dominates the cost."""
     from diffusers import AutoencoderTiny
 
     source = _source_of(name)
     folder = Path(source.location) if source.local else download(source.location, progress)
     try:
-        pipe.vae = AutoencoderTiny.from_pretrained(folder, dtype=dtype, local_files_only=True).to(device)
+        return AutoencoderTiny.from_pretrained(folder, dtype=dtype, local_files_only=True), f"AutoencoderTiny:{name}"
     except Exception as exc:
         raise ModelUnavailable(
             f"the tiny autoencoder {name} could not be loaded ({type(exc).__name__}: {_first_words(exc)})",
             "set generation.taesd to an AutoencoderTiny folder or hub id (e.g. madebyollin/taesd), or empty",
         ) from exc
-    return f"AutoencoderTiny:{name}"
 
 
 def _speed_up_cuda(pipe: Any, *, compile_unet: bool) -> None:

@@ -108,5 +108,18 @@ def save_tiny_pipeline(path: Path) -> Path:
     return path
 
 
+def save_tiny_autoencoder(path: Path) -> Path:
+    """A random-weight AutoencoderTiny (TAESD's class) that fits the tiny pipeline's latents."""
+    import torch
+    from diffusers import AutoencoderTiny
+
+    torch.manual_seed(_SEED)
+    AutoencoderTiny(
+        encoder_block_out_channels=(16, 16), decoder_block_out_channels=(16, 16),
+        num_encoder_blocks=(1, 1), num_decoder_blocks=(1, 1), latent_channels=4,
+    ).save_pretrained(path)
+    return Path(path)
+
+
 def is_tiny_pipeline(path: Path) -> bool:
     return (Path(path) / "fediverse_ai_tiny.json").exists()

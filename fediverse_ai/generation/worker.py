@@ -200,25 +200,35 @@ async def _monitor(runtime: Runtime, ids: list[int], progress: _Progress) -> Non
 
 async def _finish(runtime: Runtime, loaded: LoadedPipeline, jobs: list[GenerationJob], images: list[Any],
                   cancelled: set[int]) -> None:
-    """Write each job's files with their provenance, then record them (a cancel wins)."""
+    """Write every file of the batch in parallel (PNG/JPEG encoding releases the GIL), with its
+    provenance, then record each job's media (a cancel that arrived meanwhile wins)."""
     settings = runtime.settings
     sign = make_signer(settings)
-    offset = 0
-    for job in jobs:
-        mine, offset = images[offset:offset + job.count], offset + job.count
-        if job.id in cancelled:
-            continue
-        finished = []
-        for index, image in enumerate(mine):
-            recipe = build_recipe(job, loaded, index)
-            media_id = new_id()
-            stored = await asyncio.to_thread(
-                store_generated_image, settings, media_id, image,
-                png_info=png_info(recipe), xmp=xmp_packet(recipe), sign=sign,
-            )
-            finished.append(generation_runs.FinishedImage(media_id, stored, recipe))
+    wanted = [job for job in jobs if job.id not in cancelled]
+    offsets = dict(zip((j.id for j in jobs), _starts(jobs), strict=True))
+
+    async def store(job: GenerationJob, index: int) -> generation_runs.FinishedImage:
+        recipe = build_recipe(job, loaded, index)
+        media_id = new_id()
+        stored = await asyncio.to_thread(
+            store_generated_image, settings, media_id, images[offsets[job.id] + index],
+            png_info=png_info(recipe), xmp=xmp_packet(recipe), sign=sign,
+        )
+        return generation_runs.FinishedImage(media_id, stored, recipe)
+
+    written = await asyncio.gather(*(asyncio.gather(*(store(j, i) for i in range(j.count))) for j in wanted))
+    for job, finished in zip(wanted, written, strict=True):
         async with runtime.db.transaction() as session:
             media = await generation_runs.complete_generation(session, job.id, finished)
         if media is None:
             for image in finished:
                 remove_files(settings, image.stored.file_path, image.stored.preview_path, image.stored.thumbnail_path)
+
+
+def _starts(jobs: list[GenerationJob]) -> list[int]:
+    """Index of each job's first image in the batch output."""
+    starts, total = [], 0
+    for job in jobs:
+        starts.append(total)
+        total += job.count
+    return starts

@@ -112,3 +112,15 @@ def test_device_and_dtype_choice() -> None:
     assert resolve_dtype("mps", "auto") == torch.float16
     assert resolve_dtype("cuda", "float16") == torch.float16
     assert model_source(GenerationSettings(model="stabilityai/sd-turbo")).local is False
+
+
+def test_a_tiny_autoencoder_can_decode_instead_of_the_vae(tiny_model: Path, tmp_path: Path) -> None:
+    from fediverse_ai.generation.tiny import save_tiny_autoencoder
+
+    taesd = save_tiny_autoencoder(tmp_path / "taesd")
+    loaded = load_pipeline(generation(tiny_model, taesd=str(taesd)))
+    assert loaded.vae == f"AutoencoderTiny:{taesd}"
+    assert type(loaded.pipe.vae).__name__ == "AutoencoderTiny"
+    image = loaded.generate([ImageSpec("a bridge", "", 8)], steps=1, guidance=0.0, width=64, height=64)[0]
+    assert image.size == (64, 64)
+    assert check_model(generation(tiny_model)).ok
