@@ -140,7 +140,7 @@ def download(repo_id: str, progress: Progress | None = None) -> Path:
     """Fetch (or find in the cache) a hub snapshot; progress gets lines like "downloading 42%"."""
     from huggingface_hub import snapshot_download
 
-    tqdm_class = _progress_tqdm(progress) if progress else None
+    tqdm_class = progress_tqdm(progress) if progress else None
     try:
         return Path(snapshot_download(repo_id, tqdm_class=tqdm_class))
     except Exception as exc:
@@ -155,14 +155,34 @@ def _first_words(exc: Exception, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _progress_tqdm(progress: Progress) -> Any:
+class _Discard:
+    """A file for progress bars nobody should see (the worker reports through ``progress``)."""
+
+    def write(self, _text: str) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
+def progress_tqdm(progress: Progress) -> Any:
+    """A tqdm class for huggingface_hub that reports byte progress as "downloading the model: N%"."""
     from tqdm.auto import tqdm
 
     class Reporting(tqdm):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.pop("name", None)
+            kwargs["file"] = _Discard()
+            super().__init__(*args, **kwargs)
+            self._shown = -1
+
         def update(self, n: float | None = 1) -> bool | None:
             shown = super().update(n)
             if self.total and self.unit == "B":
-                progress(f"downloading the model: {100 * self.n / self.total:.0f}%")
+                percent = int(100 * self.n / self.total)
+                if percent != self._shown:
+                    self._shown = percent
+                    progress(f"downloading the model: {percent}%")
             return shown
 
     return Reporting

@@ -124,3 +124,15 @@ def test_a_tiny_autoencoder_can_decode_instead_of_the_vae(tiny_model: Path, tmp_
     image = loaded.generate([ImageSpec("a bridge", "", 8)], steps=1, guidance=0.0, width=64, height=64)[0]
     assert image.size == (64, 64)
     assert check_model(generation(tiny_model)).ok
+
+
+def test_download_progress_is_reported_in_words_for_the_user() -> None:
+    from fediverse_ai.generation.pipeline import progress_tqdm
+
+    lines: list[str] = []
+    bar = progress_tqdm(lines.append)(total=400, unit="B", name="huggingface_hub.snapshot_download")
+    bar.update(100)
+    bar.update(1)
+    bar.update(299)
+    bar.close()
+    assert lines == ["downloading the model: 25%", "downloading the model: 100%"]
