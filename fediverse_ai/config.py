@@ -87,6 +87,9 @@ class GenerationSettings:
     compile: bool = False
     c2pa: bool = False
     c2pa_dir: Path = Path("data/c2pa")
+    safety_classifier: str = ""
+    safety_labels: str = "nsfw,porn,hentai,sexy"
+    safety_threshold: float = 0.5
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..config import ConfigError, Settings
 from ..db import is_sqlite
-from ..generation.pipeline import check_model, check_taesd
+from ..generation.pipeline import check_component, check_model
 from ..runtime import Runtime
 from ..schema import SchemaBehind, check_current, head_revision
 from .common import settings_from
@@ -141,12 +141,13 @@ def _model(settings: Settings) -> Finding:
 
 
 def _extras(settings: Settings) -> list[Finding]:
-    """TAESD and C2PA, only when switched on."""
+    """TAESD, the safety classifier and C2PA, only when switched on."""
     gen = settings.generation
     found: list[Finding] = []
-    if gen.taesd:
-        check = check_taesd(gen.taesd)
-        found.append(Finding(check.ok, "taesd", check.detail, fix=check.fix))
+    for name, setting in ((gen.taesd, "generation.taesd"), (gen.safety_classifier, "generation.safety_classifier")):
+        if name:
+            check = check_component(name, setting)
+            found.append(Finding(check.ok, setting.split(".")[1], check.detail, fix=check.fix))
     if gen.c2pa:
         try:
             importlib.import_module("c2pa")

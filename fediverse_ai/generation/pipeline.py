@@ -46,10 +46,10 @@ class ModelSource:
 def model_source(settings: GenerationSettings) -> ModelSource:
     if settings.offline_tiny_model:
         return ModelSource(TINY_MODEL_ID, str(settings.tiny_model_dir), local=True, tiny=True)
-    return _source_of(settings.model)
+    return source_of(settings.model)
 
 
-def _source_of(name: str) -> ModelSource:
+def source_of(name: str) -> ModelSource:
     path = Path(name).expanduser()
     looks_like_path = name.startswith(("/", "./", "../", "~")) or path.exists()
     if looks_like_path:
@@ -97,18 +97,18 @@ def check_model(settings: GenerationSettings) -> ModelCheck:
     )
 
 
-def check_taesd(name: str) -> ModelCheck:
-    """Is the tiny autoencoder (generation.taesd) loadable without a download?"""
-    source = _source_of(name)
-    fix = "set generation.taesd to an AutoencoderTiny folder or a hub id such as madebyollin/taesd, or empty"
+def check_component(name: str, setting: str) -> ModelCheck:
+    """Is an extra model (generation.taesd, generation.safety_classifier) loadable without a download?"""
+    source = source_of(name)
+    fix = f"set {setting} to a model folder or a hub id, or empty to turn it off"
     if source.local:
         ok = (Path(source.location) / "config.json").exists()
-        return ModelCheck(ok, f"{name} {'is' if ok else 'is not'} an autoencoder folder (config.json)", fix)
+        return ModelCheck(ok, f"{name} {'is' if ok else 'is not'} a model folder (config.json)", fix)
     from huggingface_hub import try_to_load_from_cache
 
     if isinstance(try_to_load_from_cache(name, "config.json"), str):
         return ModelCheck(True, f"{name} is in the Hugging Face cache")
-    return ModelCheck(False, f"{name} is not downloaded yet", f"run `fediverse-ai model pull {name}`, or {fix[4:]}")
+    return ModelCheck(False, f"{name} is not downloaded yet", f"run `fediverse-ai model pull {name}`, or {fix}")
 
 
 def resolve_device(setting: str) -> str:
@@ -145,12 +145,12 @@ def download(repo_id: str, progress: Progress | None = None) -> Path:
         return Path(snapshot_download(repo_id, tqdm_class=tqdm_class))
     except Exception as exc:
         raise ModelUnavailable(
-            f"the model {repo_id} could not be downloaded ({type(exc).__name__}: {_first_words(exc)})",
+            f"the model {repo_id} could not be downloaded ({type(exc).__name__}: {first_words(exc)})",
             OFFLINE_FIX.format(id=repo_id),
         ) from exc
 
 
-def _first_words(exc: Exception, limit: int = 240) -> str:
+def first_words(exc: Exception, limit: int = 240) -> str:
     text = " ".join(str(exc).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -272,7 +272,7 @@ def _load(source: ModelSource, settings: GenerationSettings, progress: Progress 
         pipe = pipe.to(device)
     except Exception as exc:
         raise ModelUnavailable(
-            f"the model {source.model_id} could not be loaded ({type(exc).__name__}: {_first_words(exc)})",
+            f"the model {source.model_id} could not be loaded ({type(exc).__name__}: {first_words(exc)})",
             f"check the folder {folder} (re-download with `fediverse-ai model pull`), or that "
             f"generation.device = {settings.device} and dtype = {settings.dtype} suit this machine",
         ) from exc
@@ -307,13 +307,13 @@ def _load_taesd(name: str, dtype: Any, progress: Progress | None) -> tuple[Any, 
     """A tiny autoencoder for decoding (TAESD): at one step the VAE decoder dominates the cost."""
     from diffusers import AutoencoderTiny
 
-    source = _source_of(name)
+    source = source_of(name)
     folder = Path(source.location) if source.local else download(source.location, progress)
     try:
         return AutoencoderTiny.from_pretrained(folder, dtype=dtype, local_files_only=True), f"AutoencoderTiny:{name}"
     except Exception as exc:
         raise ModelUnavailable(
-            f"the tiny autoencoder {name} could not be loaded ({type(exc).__name__}: {_first_words(exc)})",
+            f"the tiny autoencoder {name} could not be loaded ({type(exc).__name__}: {first_words(exc)})",
             "set generation.taesd to an AutoencoderTiny folder or hub id (e.g. madebyollin/taesd), or empty",
         ) from exc
 

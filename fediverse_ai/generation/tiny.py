@@ -121,5 +121,21 @@ def save_tiny_autoencoder(path: Path) -> Path:
     return Path(path)
 
 
+def save_tiny_classifier(path: Path, labels: tuple[str, ...] = ("normal", "nsfw")) -> Path:
+    """A random-weight ViT image classifier in transformers' format, to exercise
+    generation.safety_classifier without a download (its verdicts are arbitrary)."""
+    import torch
+    from transformers import ViTConfig, ViTForImageClassification, ViTImageProcessor
+
+    torch.manual_seed(_SEED)
+    ViTForImageClassification(ViTConfig(
+        image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=37, num_labels=len(labels), id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+    )).save_pretrained(path)
+    ViTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(path)
+    return Path(path)
+
+
 def is_tiny_pipeline(path: Path) -> bool:
     return (Path(path) / "fediverse_ai_tiny.json").exists()

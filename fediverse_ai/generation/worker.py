@@ -33,6 +33,7 @@ from ..runtime import Runtime
 from ..services import generation_runs
 from ..services.generation import JOB_KIND
 from ..timeutil import utcnow
+from .classifier import Flag, classify
 from .pipeline import ImageSpec, LoadedPipeline, ModelUnavailable, load_pipeline
 from .provenance import png_info, xmp_packet
 from .recipe import build_recipe
@@ -143,6 +144,7 @@ async def run_batch(runtime: Runtime, generation_ids: list[int]) -> str | None:
     try:
         loaded = await asyncio.to_thread(load_pipeline, runtime.settings.generation, progress.set_phase)
         images = await _generate(runtime, loaded, jobs, progress)
+        flags = await asyncio.to_thread(classify, runtime.settings.generation, images)
     except ModelUnavailable as exc:
         reason = f"The image model is not available: {exc.reason}. The admin can fix it: {exc.fix}."
         log.error("model unavailable", extra={"reason": exc.reason, "fix": exc.fix, "jobs": ids})
@@ -154,7 +156,7 @@ async def run_batch(runtime: Runtime, generation_ids: list[int]) -> str | None:
     finally:
         monitor.cancel()
         await asyncio.gather(monitor, return_exceptions=True)
-    await _finish(runtime, loaded, jobs, images, progress.cancelled)
+    await _finish(runtime, loaded, jobs, images, flags, progress.cancelled)
     log.info("generation batch done", extra={"jobs": ids, "images": len(images), "model": loaded.model_id})
     return None
 
@@ -199,7 +201,7 @@ async def _monitor(runtime: Runtime, ids: list[int], progress: _Progress) -> Non
 
 
 async def _finish(runtime: Runtime, loaded: LoadedPipeline, jobs: list[GenerationJob], images: list[Any],
-                  cancelled: set[int]) -> None:
+                  flags: list[Flag | None], cancelled: set[int]) -> None:
     """Write every file of the batch in parallel (PNG/JPEG encoding releases the GIL), with its
     provenance, then record each job's media (a cancel that arrived meanwhile wins)."""
     settings = runtime.settings
@@ -218,8 +220,10 @@ async def _finish(runtime: Runtime, loaded: LoadedPipeline, jobs: list[Generatio
 
     written = await asyncio.gather(*(asyncio.gather(*(store(j, i) for i in range(j.count))) for j in wanted))
     for job, finished in zip(wanted, written, strict=True):
+        start = offsets[job.id]
+        flag = next((f for f in flags[start:start + job.count] if f is not None), None)
         async with runtime.db.transaction() as session:
-            media = await generation_runs.complete_generation(session, job.id, finished)
+            media = await generation_runs.complete_generation(session, job.id, finished, flag)
         if media is None:
             for image in finished:
                 remove_files(settings, image.stored.file_path, image.stored.preview_path, image.stored.thumbnail_path)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..generation.classifier import Flag
 from ..media import StoredImage
 from ..models import AuditEvent, GenerationJob, MediaAttachment
 from ..timeutil import utcnow
@@ -71,10 +72,10 @@ async def fail_generations(session: AsyncSession, ids: Sequence[int], reason: st
 
 
 async def complete_generation(
-    session: AsyncSession, job_id: int, images: Sequence[FinishedImage],
+    session: AsyncSession, job_id: int, images: Sequence[FinishedImage], flag: Flag | None = None,
 ) -> list[MediaAttachment] | None:
     """Record the images of a finished job as media; None when the job was cancelled meanwhile
-    (the caller then removes the files)."""
+    (the caller then removes the files). ``flag``: the safety classifier found it sensitive."""
     job = (await session.execute(
         select(GenerationJob).where(GenerationJob.id == job_id).with_for_update()
     )).scalar_one_or_none()
@@ -93,8 +94,12 @@ async def complete_generation(
     session.add_all(media)
     job.state, job.finished_at, job.progress_step, job.phase = "done", utcnow(), job.steps, None
     job.recipe = images[0].recipe if images else None
+    detail: dict[str, Any] = {"media_ids": [m.id for m in media], "model": job.model}
+    if flag is not None:
+        job.sensitive = True
+        detail["classifier"] = {"label": flag.label, "score": flag.score}
     session.add(AuditEvent(account_id=job.account_id, action="generation.done", target_type="generation_job",
-                           target_id=job.id, detail={"media_ids": [m.id for m in media], "model": job.model}))
+                           target_id=job.id, detail=detail))
     await session.flush()
     await on_generation_finished(session, job, media)
     return media

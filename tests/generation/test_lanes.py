@@ -54,7 +54,7 @@ async def test_a_follow_is_accepted_promptly_while_the_generation_lane_is_busy(r
         waited = time.perf_counter() - started
         still = await state_of(runtime, GenerationJob, long.id)
         assert still.state == "running"  # type: ignore[attr-defined]
-        assert waited < 1.0, f"the other lane waited {waited:.2f}s behind the generation"
+        assert waited < 2.0, f"the other lane waited {waited:.2f}s behind the generation"
     finally:
         async with runtime.db.transaction() as session:
             await cancel_generation(session, user, long.id)  # stops the pipeline at its next step

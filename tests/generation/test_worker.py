@@ -174,3 +174,37 @@ async def test_the_offline_switch_runs_the_whole_flow_on_the_built_in_tiny_model
     assert await Worker(runtime, "generation").run_once() == 1
     assert (await reload(runtime, job.id)).state == "done"
     assert (tmp_path / "tiny" / "model_index.json").exists()
+
+
+async def test_the_optional_classifier_marks_images_sensitive(runtime: Runtime, tmp_path: Path) -> None:
+    from fediverse_ai.generation.tiny import save_tiny_classifier
+
+    classifier = save_tiny_classifier(tmp_path / "classifier")
+    user = await make_user(runtime, "ike")
+    runtime.settings = runtime.settings.replace(
+        generation__safety_classifier=str(classifier), generation__safety_threshold=0.0,
+        limits__concurrent_generations=5,
+    )
+    flagged = await request(runtime, user, "anything", seed=1)
+    assert await Worker(runtime, "generation").run_once() == 1
+    done = await reload(runtime, flagged.id)
+    assert (done.state, done.sensitive) == ("done", True)
+    async with runtime.db.session() as session:
+        detail = (await session.execute(
+            select(AuditEvent.detail).where(AuditEvent.action == "generation.done")
+        )).scalar_one()
+    assert detail["classifier"]["label"] == "nsfw"
+    runtime.settings = runtime.settings.replace(generation__safety_threshold=1.01)
+    clean = await request(runtime, user, "anything", seed=1)
+    assert await Worker(runtime, "generation").run_once() == 1
+    assert (await reload(runtime, clean.id)).sensitive is False
+
+
+async def test_a_classifier_that_cannot_load_fails_the_generation(runtime: Runtime, tmp_path: Path) -> None:
+    runtime.settings = runtime.settings.replace(generation__safety_classifier=str(tmp_path / "missing"))
+    user = await make_user(runtime, "jay")
+    job = await request(runtime, user)
+    assert await Worker(runtime, "generation").run_once() == 1
+    failed = await reload(runtime, job.id)
+    assert failed.state == "failed" and "safety classifier" in str(failed.error)
+    assert await media_of(runtime, job.id) == []
