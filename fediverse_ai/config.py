@@ -78,6 +78,18 @@ class GenerationSettings:
     max_count: int = 4
     batch_window_ms: int = 250
     max_batch: int = 8
+    # 0 (or a negative guidance) means "the model's own default" (see generation/recipe.py).
+    default_steps: int = 0
+    default_guidance: float = -1.0
+    default_size: int = 0
+    # An AutoencoderTiny (TAESD) to decode with instead of the model's VAE: hub id or folder.
+    taesd: str = ""
+    compile: bool = False
+    c2pa: bool = False
+    c2pa_dir: Path = Path("data/c2pa")
+    safety_classifier: str = ""
+    safety_labels: str = "nsfw,porn,hentai,sexy"
+    safety_threshold: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -298,6 +310,9 @@ def _validate(s: Settings) -> None:
         "workers.poll_interval_s": s.workers.poll_interval_s,
         "generation.max_steps": s.generation.max_steps,
         "generation.max_batch": s.generation.max_batch,
+        "generation.max_count": s.generation.max_count,
+        "generation.max_width": s.generation.max_width,
+        "generation.max_height": s.generation.max_height,
         "limits.inbox_max_bytes": s.limits.inbox_max_bytes,
         "limits.api_requests_per_window": s.limits.api_requests_per_window,
         "limits.api_window_s": s.limits.api_window_s,

@@ -44,3 +44,10 @@ class Unavailable(AppError):
 
     status = 503
     code = "unavailable"
+
+
+class RateLimited(AppError):
+    """The caller used up a quota (generations per day, at once): wait, then retry."""
+
+    status = 429
+    code = "rate_limited"

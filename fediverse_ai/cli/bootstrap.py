@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ..config import DEFAULT_CONFIG_PATH, ENV_PREFIX, load_settings
+from ..generation.signing import ensure_certificates
 from ..models import Account, User
 from ..runtime import Runtime
 from ..schema import current_revision, head_revision, pending_revisions, upgrade
@@ -86,6 +87,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     args.config = str(path)
     settings = load_settings(path)
     settings.media.dir.mkdir(parents=True, exist_ok=True)
+    if settings.generation.c2pa:
+        folder = ensure_certificates(settings.generation.c2pa_dir, settings.instance.domain)
+        print(f"C2PA signing certificate in {folder} (share {folder / 'root.pem'} for readers to trust it).")
 
     async def body(runtime: Runtime) -> None:
         applied = await upgrade(runtime.db, progress=lambda line: print(f"  {line}"))

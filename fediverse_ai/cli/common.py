@@ -20,7 +20,10 @@ class CommandFailed(Exception):
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    return load_settings(args.config)
+    settings = load_settings(args.config)
+    if getattr(args, "tiny_model", False):  # `run --tiny-model`: try everything offline
+        settings = settings.replace(generation__offline_tiny_model=True)
+    return settings
 
 
 def run_with_runtime(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..config import ConfigError, Settings
 from ..db import is_sqlite
+from ..generation.pipeline import check_component, check_model
 from ..runtime import Runtime
 from ..schema import SchemaBehind, check_current, head_revision
 from .common import settings_from
@@ -130,29 +131,32 @@ def _generation(settings: Settings) -> list[Finding]:
         chosen = "cuda" if torch.cuda.is_available() else "cpu"
         found.append(Finding(True, "device", f"{device} resolves to {chosen}", warning=chosen == "cpu"))
     found.append(_model(settings))
-    return found
+    return found + _extras(settings)
 
 
 def _model(settings: Settings) -> Finding:
+    check = check_model(settings.generation)
+    tiny = settings.generation.offline_tiny_model
+    return Finding(check.ok, "model", check.detail, fix=check.fix, warning=check.ok and tiny)
+
+
+def _extras(settings: Settings) -> list[Finding]:
+    """TAESD, the safety classifier and C2PA, only when switched on."""
     gen = settings.generation
-    if gen.offline_tiny_model:
-        return Finding(True, "model", f"the built-in tiny test model ({gen.tiny_model_dir}); images are noise",
-                       warning=True)
-    local = Path(gen.model).expanduser()
-    if local.exists():
-        if (local / "model_index.json").exists():
-            return Finding(True, "model", f"local pipeline at {local}")
-        return Finding(False, "model", f"{local} has no model_index.json: not a diffusers pipeline folder",
-                       fix="point generation.model at a folder saved with save_pretrained, or a hub id")
-    try:
-        from huggingface_hub import try_to_load_from_cache
-    except ImportError:
-        return Finding(False, "model", "huggingface_hub is not installed", fix="pip install diffusers")
-    cached = try_to_load_from_cache(gen.model, "model_index.json")
-    if isinstance(cached, str):
-        return Finding(True, "model", f"{gen.model} is in the Hugging Face cache")
-    return Finding(
-        False, "model", f"{gen.model} is neither a local folder nor in the Hugging Face cache",
-        fix=f"on a machine with internet: `huggingface-cli download {gen.model}`; or set generation.model "
-            "to a local pipeline folder",
-    )
+    found: list[Finding] = []
+    for name, setting in ((gen.taesd, "generation.taesd"), (gen.safety_classifier, "generation.safety_classifier")):
+        if name:
+            check = check_component(name, setting)
+            found.append(Finding(check.ok, setting.split(".")[1], check.detail, fix=check.fix))
+    if gen.c2pa:
+        try:
+            importlib.import_module("c2pa")
+        except Exception as exc:
+            found.append(Finding(False, "c2pa", f"c2pa-python cannot be imported: {exc}",
+                                 fix="pip install c2pa-python"))
+        else:
+            chain = gen.c2pa_dir / "chain.pem"
+            found.append(Finding(True, "c2pa", f"signing with {chain}" if chain.exists()
+                                 else f"a signing certificate will be created in {gen.c2pa_dir} on first use",
+                                 warning=not chain.exists()))
+    return found

@@ -18,6 +18,7 @@ from ..jobs.worker import Worker
 from ..runtime import Runtime
 from ..web import create_app
 from .common import CommandFailed, run_with_runtime
+from .model import startup_notice
 
 log = logging.getLogger("fediverse_ai")
 
@@ -36,6 +37,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--port", type=int, help="port to listen on (default: server.port)")
     run.add_argument("--no-workers", action="store_true",
                      help="serve only; run `fediverse-ai worker` processes for the lanes")
+    run.add_argument("--tiny-model", action="store_true",
+                     help="generate with the built-in tiny test model (no download; images are noise), "
+                          "like generation.offline_tiny_model = true")
     run.set_defaults(handler=cmd_run)
 
     worker = commands.add_parser(
@@ -79,6 +83,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         log.info("serving", extra={"listen": f"http://{host}:{port}", "public_url": settings.instance.base_url})
         print(f"fediverse_ai is serving {settings.instance.base_url} on http://{host}:{port}/ "
               "(Ctrl-C stops it)", flush=True)
+        notice = startup_notice(settings) if not args.no_workers else None
+        if notice:
+            log.warning("image model unavailable", extra={"notice": notice})
+            print(notice, flush=True)
         await serve(app, config, shutdown_trigger=stop.wait)
 
     run_with_runtime(args, body, log=True)
@@ -103,6 +111,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
                 handled += batch
             print(f"drained: {handled} job(s) handled", flush=True)
             return
+        notice = startup_notice(runtime.settings) if "generation" in lanes else None
+        if notice:
+            print(notice, flush=True)
         runner = Runner(runtime, lanes)
         stop = _stop_on_signals()
         print(f"worker running lanes {', '.join(f'{k}x{v}' for k, v in lanes.items())} (Ctrl-C stops it)",

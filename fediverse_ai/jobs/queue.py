@@ -123,6 +123,29 @@ async def claim(db: Database, lane: str, limit: int, worker_id: str, lease_s: fl
     return sorted((ClaimedJob(*row) for row in rows), key=lambda j: j.id)
 
 
+async def claim_ids(db: Database, ids: Sequence[int], worker_id: str, lease_s: float) -> list[int]:
+    """Claim these queued jobs if still queued (a worker batching compatible jobs, e.g. the
+    generation lane); returns the ids it got. Finish them with mark_done under ``worker_id``."""
+    if not ids:
+        return []
+    now = utcnow()
+    stmt = (
+        update(Job)
+        .where(Job.id.in_(ids), Job.state == "queued")
+        .values(
+            state="running",
+            attempts=Job.attempts + 1,
+            locked_by=worker_id,
+            locked_until=now + dt.timedelta(seconds=lease_s),
+            started_at=now,
+        )
+        .returning(Job.id)
+        .execution_options(synchronize_session=False)
+    )
+    async with db.transaction() as session:
+        return sorted((await session.execute(stmt)).scalars().all())
+
+
 async def extend_leases(db: Database, ids: Sequence[int], worker_id: str, lease_s: float) -> None:
     if not ids:
         return

@@ -34,6 +34,8 @@ class GenerationJob(SnowflakeId, Base):
     height: Mapped[int]
     count: Mapped[int] = mapped_column(default=1)
     progress_step: Mapped[int] = mapped_column(default=0)
+    # What the worker is doing before the first step ("downloading the model: 42%").
+    phase: Mapped[str | None] = mapped_column(String(255))
     sensitive: Mapped[bool] = mapped_column(default=False)
     status_id: Mapped[int | None] = mapped_column(ForeignKey("statuses.id", ondelete="SET NULL"))
     recipe: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -48,6 +50,8 @@ class PromptFilterRule(SnowflakeId, Base):
     pattern: Mapped[str] = mapped_column(String(1024))
     is_regex: Mapped[bool] = mapped_column(default=False)
     reason: Mapped[str] = mapped_column(String(512))
+    # block: refuse the prompt, showing ``reason``; sensitive: generate, but mark it sensitive.
+    action: Mapped[str] = mapped_column(String(16), default="block", server_default="block")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

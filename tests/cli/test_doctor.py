@@ -73,5 +73,18 @@ def test_a_hub_model_that_was_never_downloaded(instance: Path, capsys: pytest.Ca
     monkeypatch.setenv("FEDIVERSE_AI_GENERATION_MODEL", "example/never-downloaded")
     assert main(["doctor"]) == 1
     out = capsys.readouterr().out
-    assert "[FAIL] model: example/never-downloaded is neither a local folder nor in the Hugging Face cache" in out
-    assert "huggingface-cli download example/never-downloaded" in out
+    assert "[FAIL] model: example/never-downloaded is not downloaded yet" in out
+    assert "fix: run `fediverse-ai model pull example/never-downloaded`" in out
+    assert "generation.offline_tiny_model = true" in out
+
+
+def test_optional_generation_parts_are_checked_when_switched_on(
+    instance: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FEDIVERSE_AI_GENERATION_MODEL", str(model_folder(instance)))
+    monkeypatch.setenv("FEDIVERSE_AI_GENERATION_TAESD", str(instance / "no-taesd"))
+    monkeypatch.setenv("FEDIVERSE_AI_GENERATION_C2PA", "true")
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "[FAIL] taesd: " in out and "fix: set generation.taesd" in out
+    assert "[warn] c2pa: a signing certificate will be created" in out

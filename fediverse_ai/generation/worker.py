@@ -1,0 +1,238 @@
+"""The ``generation.run`` job: batch compatible prompts into one pipeline call, record the result.
+
+The lane's worker claims the oldest due generation (the leader). After a short collect window
+(``generation.batch_window_ms``, counted from when the leader was queued, so a job that already
+waited does not wait again) it claims other queued jobs with the same model, size, steps and
+guidance, oldest first, up to ``generation.max_batch`` images, and runs them all as one call.
+Nothing starves: the leader is always the oldest due job, riders only fill free places, and a
+job with more images than a batch holds runs alone in chunks.
+
+The pipeline runs in a thread; an asyncio task meanwhile writes the step reached to every job
+of the batch and notices cancellations (all cancelled: the pipeline stops at the next step).
+A missing or broken model fails the jobs with the reason the user sees.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import BigInteger, cast, select
+
+from ..config import GenerationSettings
+from ..ids import new_id
+from ..jobs import JobContext, PermanentJobError, job_handler, queue
+from ..media import remove_files, store_generated_image
+from ..models import GenerationJob, Job
+from ..runtime import Runtime
+from ..services import generation_runs
+from ..services.generation import JOB_KIND
+from ..timeutil import utcnow
+from .classifier import Flag, classify
+from .pipeline import ImageSpec, LoadedPipeline, ModelUnavailable, load_pipeline
+from .provenance import png_info, xmp_packet
+from .recipe import build_recipe
+from .signing import make_signer
+
+log = logging.getLogger("fediverse_ai.generation")
+PROGRESS_INTERVAL_S = 0.25
+
+
+@job_handler(JOB_KIND, lane="generation", max_attempts=3)
+async def run_generation(ctx: JobContext) -> None:
+    runtime = ctx.runtime
+    async with runtime.db.session() as session:
+        leader = await session.get(GenerationJob, ctx.payload["generation_job_id"])
+    if leader is None or leader.state not in ("queued", "running"):
+        return  # cancelled before it ran
+    batch_owner = f"{ctx.job.id}:batch:{secrets.token_hex(3)}"
+    riders = await _collect_riders(runtime, leader, batch_owner)
+    rider_jobs = [r for r, _ in riders]
+    keeper = asyncio.create_task(_keep_leases(runtime, rider_jobs, batch_owner))
+    try:
+        error = await run_batch(runtime, [leader.id, *(g for _, g in riders)])
+    finally:
+        keeper.cancel()
+        await asyncio.gather(keeper, return_exceptions=True)
+    if error is None:
+        await queue.mark_done(runtime.db, rider_jobs, batch_owner)
+        return
+    for job_id in rider_jobs:
+        await queue.mark_failed_attempt(runtime.db, job_id, batch_owner, error=error, status=None, retry_in=None)
+    raise PermanentJobError(error)
+
+
+async def _collect_riders(runtime: Runtime, leader: GenerationJob, owner: str) -> list[tuple[int, int]]:
+    """Claim compatible queued jobs as (jobs row id, generation job id), after the collect window."""
+    settings = runtime.settings.generation
+    waited = (utcnow() - leader.created_at).total_seconds()
+    window = settings.batch_window_ms / 1000 - waited
+    candidates = await _compatible(runtime, leader, settings)
+    if window > 0 and sum(c for _, _, c in candidates) + leader.count < settings.max_batch:
+        await asyncio.sleep(window)
+        candidates = await _compatible(runtime, leader, settings)
+    room = settings.max_batch - leader.count
+    chosen: list[tuple[int, int]] = []
+    for job_id, generation_id, count in candidates:
+        if count <= room:
+            chosen.append((job_id, generation_id))
+            room -= count
+    claimed = set(await queue.claim_ids(runtime.db, [j for j, _ in chosen], owner, runtime.settings.workers.lease_s))
+    return [(j, g) for j, g in chosen if j in claimed]
+
+
+async def _compatible(
+    runtime: Runtime, leader: GenerationJob, settings: GenerationSettings,
+) -> list[tuple[int, int, int]]:
+    # Ids are 64-bit: as_integer() would cast to a 32-bit INTEGER on PostgreSQL.
+    generation_id = cast(Job.payload["generation_job_id"].as_string(), BigInteger)
+    async with runtime.db.session() as session:
+        rows = (await session.execute(
+            select(Job.id, GenerationJob.id, GenerationJob.count)
+            .join(GenerationJob, GenerationJob.id == generation_id)
+            .where(
+                Job.kind == JOB_KIND, Job.state == "queued", Job.next_attempt_at <= utcnow(),
+                GenerationJob.state == "queued", GenerationJob.id != leader.id,
+                GenerationJob.model == leader.model, GenerationJob.width == leader.width,
+                GenerationJob.height == leader.height, GenerationJob.steps == leader.steps,
+                GenerationJob.guidance == leader.guidance,
+            )
+            .order_by(Job.priority, Job.next_attempt_at, Job.id)
+            .limit(settings.max_batch)
+        )).all()
+    return [(j, g, c) for j, g, c in rows]
+
+
+async def _keep_leases(runtime: Runtime, job_ids: list[int], owner: str) -> None:
+    lease_s = runtime.settings.workers.lease_s
+    while job_ids:
+        await asyncio.sleep(lease_s / 3)
+        with contextlib.suppress(Exception):
+            await queue.extend_leases(runtime.db, job_ids, owner, lease_s)
+
+
+@dataclass
+class _Progress:
+    """Shared between the pipeline thread (writes) and the asyncio monitor (reads)."""
+
+    step: int = 0
+    phase: str | None = None
+    cancelled: set[int] = field(default_factory=set)
+    all_cancelled: bool = False
+
+    def set_step(self, step: int) -> None:
+        self.step, self.phase = step, None
+
+    def set_phase(self, phase: str) -> None:
+        self.phase = phase
+
+
+async def run_batch(runtime: Runtime, generation_ids: list[int]) -> str | None:
+    """Generate every image of these jobs; returns None, or the reason they failed."""
+    async with runtime.db.transaction() as session:
+        jobs = await generation_runs.start_generations(session, generation_ids)
+    if not jobs:
+        return None
+    ids = [j.id for j in jobs]
+    progress = _Progress()
+    monitor = asyncio.create_task(_monitor(runtime, ids, progress))
+    try:
+        loaded = await asyncio.to_thread(load_pipeline, runtime.settings.generation, progress.set_phase)
+        images = await _generate(runtime, loaded, jobs, progress)
+        flags = await asyncio.to_thread(classify, runtime.settings.generation, images)
+    except ModelUnavailable as exc:
+        reason = f"The image model is not available: {exc.reason}. The admin can fix it: {exc.fix}."
+        log.error("model unavailable", extra={"reason": exc.reason, "fix": exc.fix, "jobs": ids})
+        return await _fail(runtime, ids, reason)
+    except Exception as exc:
+        log.exception("generation crashed", extra={"jobs": ids})
+        detail = "".join(traceback.format_exception_only(exc)).strip()[:300]
+        return await _fail(runtime, ids, f"The image generator failed: {detail}")
+    finally:
+        monitor.cancel()
+        await asyncio.gather(monitor, return_exceptions=True)
+    await _finish(runtime, loaded, jobs, images, flags, progress.cancelled)
+    log.info("generation batch done", extra={"jobs": ids, "images": len(images), "model": loaded.model_id})
+    return None
+
+
+async def _fail(runtime: Runtime, ids: list[int], reason: str) -> str:
+    async with runtime.db.transaction() as session:
+        await generation_runs.fail_generations(session, ids, reason)
+    return reason
+
+
+async def _generate(
+    runtime: Runtime, loaded: LoadedPipeline, jobs: list[GenerationJob], progress: _Progress,
+) -> list[Any]:
+    """All images of the batch, in job order, in pipeline calls of at most max_batch images."""
+    specs = [ImageSpec(j.prompt, j.negative_prompt, j.seed + i) for j in jobs for i in range(j.count)]
+    first = jobs[0]
+    size = runtime.settings.generation.max_batch
+    images: list[Any] = []
+    for start in range(0, len(specs), size):
+        images += await asyncio.to_thread(
+            loaded.generate, specs[start:start + size], steps=first.steps, guidance=first.guidance,
+            width=first.width, height=first.height, on_step=progress.set_step,
+            should_stop=lambda: progress.all_cancelled,
+        )
+    return images
+
+
+async def _monitor(runtime: Runtime, ids: list[int], progress: _Progress) -> None:
+    """Write step progress and pick up cancellations while the pipeline runs."""
+    shown: tuple[int, str | None] | None = None
+    while True:
+        current = (progress.step, progress.phase)
+        try:
+            async with runtime.db.transaction() as session:
+                progress.cancelled = await generation_runs.record_progress(
+                    session, ids, *current, write=current != shown)
+            shown = current
+        except Exception:
+            log.exception("recording generation progress failed", extra={"jobs": ids})
+        progress.all_cancelled = progress.cancelled >= set(ids)
+        await asyncio.sleep(PROGRESS_INTERVAL_S)
+
+
+async def _finish(runtime: Runtime, loaded: LoadedPipeline, jobs: list[GenerationJob], images: list[Any],
+                  flags: list[Flag | None], cancelled: set[int]) -> None:
+    """Write every file of the batch in parallel (PNG/JPEG encoding releases the GIL), with its
+    provenance, then record each job's media (a cancel that arrived meanwhile wins)."""
+    settings = runtime.settings
+    sign = make_signer(settings)
+    wanted = [job for job in jobs if job.id not in cancelled]
+    offsets = dict(zip((j.id for j in jobs), _starts(jobs), strict=True))
+
+    async def store(job: GenerationJob, index: int) -> generation_runs.FinishedImage:
+        recipe = build_recipe(job, loaded, index)
+        media_id = new_id()
+        stored = await asyncio.to_thread(
+            store_generated_image, settings, media_id, images[offsets[job.id] + index],
+            png_info=png_info(recipe), xmp=xmp_packet(recipe), sign=sign,
+        )
+        return generation_runs.FinishedImage(media_id, stored, recipe)
+
+    written = await asyncio.gather(*(asyncio.gather(*(store(j, i) for i in range(j.count))) for j in wanted))
+    for job, finished in zip(wanted, written, strict=True):
+        start = offsets[job.id]
+        flag = next((f for f in flags[start:start + job.count] if f is not None), None)
+        async with runtime.db.transaction() as session:
+            media = await generation_runs.complete_generation(session, job.id, finished, flag)
+        if media is None:
+            for image in finished:
+                remove_files(settings, image.stored.file_path, image.stored.preview_path, image.stored.thumbnail_path)
+
+
+def _starts(jobs: list[GenerationJob]) -> list[int]:
+    """Index of each job's first image in the batch output."""
+    starts, total = [], 0
+    for job in jobs:
+        starts.append(total)
+        total += job.count
+    return starts

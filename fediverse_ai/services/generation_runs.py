@@ -1,0 +1,105 @@
+"""How a generation went: the state changes the generation worker records.
+
+Only services change state, so the worker (generation/worker.py) calls these instead of
+writing rows itself. Every function checks the job is still running, so a user's cancel wins
+over a result that arrives a moment later: the result is dropped, not published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..generation.classifier import Flag
+from ..media import StoredImage
+from ..models import AuditEvent, GenerationJob, MediaAttachment
+from ..timeutil import utcnow
+from .generation import on_generation_finished
+
+
+@dataclass(frozen=True)
+class FinishedImage:
+    media_id: int
+    stored: StoredImage
+    recipe: dict[str, Any]
+
+
+async def start_generations(session: AsyncSession, ids: Sequence[int]) -> list[GenerationJob]:
+    """Mark the batch running; returns the jobs still wanted (a cancelled one drops out)."""
+    jobs = (await session.execute(
+        select(GenerationJob).where(GenerationJob.id.in_(ids), GenerationJob.state.in_(("queued", "running")))
+        .order_by(GenerationJob.id)
+    )).scalars().all()
+    now = utcnow()
+    for job in jobs:
+        job.state, job.started_at, job.progress_step, job.phase, job.error = "running", now, 0, None, None
+    await session.flush()
+    return list(jobs)
+
+
+async def record_progress(
+    session: AsyncSession, ids: Sequence[int], step: int, phase: str | None, *, write: bool = True,
+) -> set[int]:
+    """Write the step reached (and what happens before the first step); returns the ids of jobs
+    that are no longer running, i.e. were cancelled meanwhile."""
+    if write:
+        await session.execute(
+            update(GenerationJob).where(GenerationJob.id.in_(ids), GenerationJob.state == "running")
+            .values(progress_step=step, phase=phase).execution_options(synchronize_session=False)
+        )
+    running = (await session.execute(
+        select(GenerationJob.id).where(GenerationJob.id.in_(ids), GenerationJob.state == "running")
+    )).scalars().all()
+    return set(ids) - set(running)
+
+
+async def fail_generations(session: AsyncSession, ids: Sequence[int], reason: str) -> None:
+    """Fail the still-active jobs with a reason their owners will read."""
+    jobs = (await session.execute(
+        select(GenerationJob).where(GenerationJob.id.in_(ids), GenerationJob.state.in_(("queued", "running")))
+    )).scalars().all()
+    now = utcnow()
+    for job in jobs:
+        job.state, job.error, job.finished_at, job.phase = "failed", reason, now, None
+        session.add(AuditEvent(account_id=job.account_id, action="generation.fail", target_type="generation_job",
+                               target_id=job.id, detail={"reason": reason}))
+        await on_generation_finished(session, job, [])
+    await session.flush()
+
+
+async def complete_generation(
+    session: AsyncSession, job_id: int, images: Sequence[FinishedImage], flag: Flag | None = None,
+) -> list[MediaAttachment] | None:
+    """Record the images of a finished job as media; None when the job was cancelled meanwhile
+    (the caller then removes the files). ``flag``: the safety classifier found it sensitive."""
+    job = (await session.execute(
+        select(GenerationJob).where(GenerationJob.id == job_id).with_for_update()
+    )).scalar_one_or_none()
+    if job is None or job.state != "running":
+        return None
+    media = []
+    for position, image in enumerate(images):
+        stored = image.stored
+        media.append(MediaAttachment(
+            id=image.media_id, account_id=job.account_id, position=position, kind="image", processing="ready",
+            content_type=stored.content_type, file_path=stored.file_path, preview_path=stored.preview_path,
+            thumbnail_path=stored.thumbnail_path, file_size=stored.file_size, width=stored.width,
+            height=stored.height, blurhash=stored.blurhash, description=f"AI-generated image: {job.prompt}"[:1500],
+            generated=True, recipe=image.recipe, generation_job_id=job.id,
+        ))
+    session.add_all(media)
+    job.state, job.finished_at, job.progress_step, job.phase = "done", utcnow(), job.steps, None
+    job.recipe = images[0].recipe if images else None
+    detail: dict[str, Any] = {"media_ids": [m.id for m in media], "model": job.model}
+    if flag is not None:
+        job.sensitive = True
+        detail["classifier"] = {"label": flag.label, "score": flag.score}
+    session.add(AuditEvent(account_id=job.account_id, action="generation.done", target_type="generation_job",
+                           target_id=job.id, detail=detail))
+    await session.flush()
+    await on_generation_finished(session, job, media)
+    return media
