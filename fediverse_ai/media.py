@@ -113,3 +113,26 @@ def decode_upload(data: bytes, settings: Settings) -> Image.Image:
     except OSError as exc:
         raise ValidationError(f"the image could not be decoded: {exc}", field="file") from None
     return image
+
+
+def store_upload(settings: Settings, media_id: int, image: Image.Image) -> StoredImage:
+    """Write an uploaded image as a clean original (PNG stays PNG, anything else becomes JPEG,
+    metadata such as EXIF location dropped), a web-sized JPEG and a thumbnail."""
+    base = utcnow().strftime("%Y/%m/%d") + f"/{media_id}"
+    root = settings.media.dir
+    (root / base).parent.mkdir(parents=True, exist_ok=True)
+    keep_png = image.format == "PNG"
+    original = f"{base}.png" if keep_png else f"{base}.jpg"
+    if keep_png:
+        image.save(root / original, format="PNG")
+    else:
+        image.convert("RGB").save(root / original, format="JPEG", quality=JPEG_QUALITY)
+    web, thumb = f"{base}.web.jpg", f"{base}.thumb.jpg"
+    small = _scaled(image, THUMBNAIL_MAX_SIDE)
+    _scaled(image, WEB_MAX_SIDE).save(root / web, format="JPEG", quality=JPEG_QUALITY)
+    small.save(root / thumb, format="JPEG", quality=JPEG_QUALITY - 8)
+    return StoredImage(
+        file_path=original, preview_path=web, thumbnail_path=thumb,
+        content_type="image/png" if keep_png else "image/jpeg", width=image.width, height=image.height,
+        file_size=(root / original).stat().st_size, blurhash=image_blurhash(small),
+    )

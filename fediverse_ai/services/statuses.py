@@ -102,6 +102,8 @@ async def _own_media(session: AsyncSession, author: Account, media_ids: Sequence
             raise ValidationError(f"media attachment {media_id} belongs to another post", field="media_ids")
         if item.processing == "failed":
             raise ValidationError(f"media attachment {media_id} failed to process", field="media_ids")
+        if item.processing != "ready" and status_id is None:
+            raise ValidationError(f"media attachment {media_id} is still being processed", field="media_ids")
         media.append(item)
     return media
 

@@ -8,6 +8,7 @@ from . import (  # noqa: F401  (each module adds its routes)
     apps,
     instance,
     markers,
+    media,
     reads,
     search,
     status_actions,

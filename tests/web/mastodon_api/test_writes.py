@@ -4,6 +4,7 @@ next read, with errors naming the field."""
 from __future__ import annotations
 
 from quart.testing import QuartClient
+from werkzeug.datastructures import MultiDict
 
 from fediverse_ai.runtime import Runtime
 from fediverse_ai.services.accounts import LocalUser
@@ -62,7 +63,7 @@ async def test_bad_posts_name_the_field_and_create_nothing(client: QuartClient, 
     assert empty.status_code == 422 and (await empty.get_json())["field"] == "status"
     visibility = await client.post("/api/v1/statuses", headers=me, form={"status": "x", "visibility": "secret"})
     assert (await visibility.get_json())["field"] == "visibility"
-    media = await client.post("/api/v1/statuses", headers=me, form={"status": "x", "media_ids[]": ["abc"]})
+    media = await client.post("/api/v1/statuses", headers=me, form=MultiDict([("status", "x"), ("media_ids[]", "abc")]))
     assert (await media.get_json())["field"] == "media_ids"
     reply = await client.post("/api/v1/statuses", headers=me, form={"status": "x", "in_reply_to_id": "42"})
     assert (await reply.get_json())["field"] == "in_reply_to_id"
