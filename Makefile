@@ -21,12 +21,17 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 # Real fediverse peers for tests/interop: a Fedify 1.5 server (npm, Node 20+) and bovine-herd
 # (PyPI, in a virtual environment of its own because it pins an older Quart than ours).
+# Real client apps for tests/clients: toot and Mastodon.py come with the test extra; masto.js
+# (npm) has its own folder.
 FEDIFY_PEER := tests/interop/fedify
 BOVINE_PEER := tests/interop/bovine
+MASTO_CLIENT := tests/clients/masto
 
-$(VENV)/.installed-test: $(VENV)/.installed $(FEDIFY_PEER)/package-lock.json $(BOVINE_PEER)/requirements.txt
+$(VENV)/.installed-test: $(VENV)/.installed $(FEDIFY_PEER)/package-lock.json $(BOVINE_PEER)/requirements.txt \
+		$(MASTO_CLIENT)/package-lock.json
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	cd $(FEDIFY_PEER) && npm ci --no-audit --no-fund --loglevel=error
+	cd $(MASTO_CLIENT) && npm ci --no-audit --no-fund --loglevel=error
 	$(PYTHON) -m venv $(BOVINE_PEER)/.venv
 	$(BOVINE_PEER)/.venv/bin/python -m pip install --quiet -r $(BOVINE_PEER)/requirements.txt
 	touch $@
