@@ -90,6 +90,8 @@ class GenerationSettings:
     safety_classifier: str = ""
     safety_labels: str = "nsfw,porn,hentai,sexy"
     safety_threshold: float = 0.5
+    # A post whose text starts with this asks for an image (any client app can send one).
+    prompt_marker: str = "/imagine"
 
 
 @dataclass(frozen=True)

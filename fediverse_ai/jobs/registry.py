@@ -25,6 +25,7 @@ HANDLER_MODULES = (
     "fediverse_ai.activitypub.inbox",
     "fediverse_ai.activitypub.threads",
     "fediverse_ai.generation.worker",
+    "fediverse_ai.services.prompt_posts",
 )
 
 

@@ -1,4 +1,5 @@
-"""Posting from client apps: Idempotency-Key de-duplication around the one status service.
+"""Posting from client apps: Idempotency-Key de-duplication around the one status service, and
+prompt posts (``/imagine ...``) routed to the generation lane.
 
 Apps retry a POST when the network drops the answer; Mastodon returns the status the first
 request created when the same Idempotency-Key comes again from the same account, and so do we
@@ -14,9 +15,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..config import Settings
+from ..errors import ValidationError
 from ..models import Account, IdempotencyKey, Status
 from ..timeutil import utcnow
-from . import statuses
+from . import prompt_posts, statuses
 
 KEY_LIFETIME = dt.timedelta(days=1)
 
@@ -34,9 +36,17 @@ async def post(
             .where(IdempotencyKey.account_id == author.id, IdempotencyKey.key == key))).scalar_one_or_none()
         if earlier is not None:
             return earlier
-    status = await statuses.create_status(
-        session, settings, author, text=text, visibility=visibility, spoiler_text=spoiler_text, sensitive=sensitive,
-        in_reply_to_id=in_reply_to_id, media_ids=media_ids, language=language, application_id=application_id)
+    if prompt_posts.is_prompt(settings, text):
+        if media_ids:
+            raise ValidationError("a prompt post gets its image from the prompt; attach no media", field="media_ids")
+        status = await prompt_posts.post_prompt(
+            session, settings, author, text=text, visibility=visibility, spoiler_text=spoiler_text,
+            sensitive=sensitive, in_reply_to_id=in_reply_to_id, language=language, application_id=application_id)
+    else:
+        status = await statuses.create_status(
+            session, settings, author, text=text, visibility=visibility, spoiler_text=spoiler_text,
+            sensitive=sensitive, in_reply_to_id=in_reply_to_id, media_ids=media_ids, language=language,
+            application_id=application_id)
     if key:
         session.add(IdempotencyKey(account_id=author.id, key=key, status_id=status.id))
         await session.flush()

@@ -6,10 +6,8 @@ GenerationJob and enqueues its ``generation.run`` job in the caller's transactio
 is either fully queued or not at all. The worker (generation/worker.py) records how it went
 through services/generation_runs.py.
 
-Hook for posting: a service that posts a status made from a prompt sets
-``GenerationJob.status_id`` (the status in state ``generating``); when the images are ready the
-worker calls ``on_generation_finished`` here, which attaches them to that status. Publishing the
-status (and federating it) belongs to the posting service: extend ``on_generation_finished``.
+Prompt posts (services/prompt_posts.py) set ``GenerationJob.status_id`` to their waiting status;
+when the images are ready (or the job fails) ``on_generation_finished`` hands over to them.
 """
 
 from __future__ import annotations
@@ -233,12 +231,9 @@ async def queue_position(session: AsyncSession, job: GenerationJob) -> int | Non
 async def on_generation_finished(session: AsyncSession, job: GenerationJob, media: Sequence[MediaAttachment]) -> None:
     """Called by the worker in the transaction that records a finished job (done or failed).
 
-    For now it attaches the images to the job's status when a posting service set
-    ``status_id``. The posting service extends this to publish (or fail) that status.
+    A job made for a prompt post (``status_id`` set) queues ``prompt_posts.finish``, which
+    publishes that post with its images or fails it visibly: durable like every other step.
     """
     if job.status_id is None:
         return
-    for position, attachment in enumerate(media):
-        attachment.status_id = job.status_id
-        attachment.position = position
-    await session.flush()
+    await enqueue(session, "prompt_posts.finish", {"generation_job_id": job.id, "media_ids": [m.id for m in media]})
