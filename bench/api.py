@@ -34,10 +34,13 @@ Requests cycle through ``--pages`` pages: the first one, then each following the
 ``--requests`` requests per side; the target is ours <= 3x bare for each. Absolute numbers
 depend on the machine, which is why only the ratios are compared with the target.
 
-When a ratio misses (or with ``--diagnose always``), the run explains where the time goes:
-SQL statements per request with their time as seen from Python, a cProfile of a batch of
-requests sorted by cumulative time, and EXPLAIN ANALYZE of the SQL that ``timelines.home()``
-generates (captured as executed), next to the bare query's plan.
+When a ratio misses (or with ``--diagnose always``), the run explains where the time goes, on
+further requests outside the measurement: floors (one asyncpg round trip, one ``db.session()``
+with a trivial query, the framework answering 401 without touching the database), wall and CPU
+time per request, the round trips to PostgreSQL (socket writes, by protocol message), the SQL
+statements with their time as seen from Python, a cProfile sorted by cumulative time, and
+EXPLAIN ANALYZE of the SQL that ``timelines.home()`` generates (captured as executed, on the
+first and the deepest page), next to the bare query's plan. Exit status 1 when a ratio misses.
 
 Run: ``.venv/bin/python bench/api.py [--requests 300] [--pages 5] [--diagnose auto]``
 """

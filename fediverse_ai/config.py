@@ -92,6 +92,10 @@ class GenerationSettings:
     safety_threshold: float = 0.5
     # A post whose text starts with this asks for an image (any client app can send one).
     prompt_marker: str = "/imagine"
+    bot_username: str = "imagine"
+    bot_remote: bool = False
+    bot_per_account_per_day: int = 10
+    bot_per_host_per_day: int = 50
 
 
 @dataclass(frozen=True)

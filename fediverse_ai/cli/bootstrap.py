@@ -14,6 +14,7 @@ from ..models import Account, User
 from ..runtime import Runtime
 from ..schema import current_revision, head_revision, pending_revisions, upgrade
 from ..services.accounts import create_local_user, ensure_instance_actor
+from ..services.imagine_bot import ensure_bot
 from .common import run_with_runtime
 
 
@@ -96,6 +97,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(f"Database ready at schema {head_revision()} ({len(applied)} migration(s) applied).")
         async with runtime.db.transaction() as session:
             await ensure_instance_actor(session, settings)
+            await ensure_bot(session, settings)
             admin = (
                 await session.execute(
                     select(Account.username).join(User, User.account_id == Account.id).where(User.role == "admin")

@@ -26,6 +26,7 @@ HANDLER_MODULES = (
     "fediverse_ai.activitypub.threads",
     "fediverse_ai.generation.worker",
     "fediverse_ai.services.prompt_posts",
+    "fediverse_ai.services.imagine_bot",
 )
 
 
@@ -55,6 +56,10 @@ def job_handler(name: str, *, lane: str, max_attempts: int = 5) -> Callable[[Han
 
 
 def get_kind(name: str) -> JobKind:
+    """The kind called ``name``; the handler modules are imported on first need, so a service
+    can enqueue in any process (web, worker, CLI) without each importing them first."""
+    if name not in _KINDS:
+        load_handlers()
     try:
         return _KINDS[name]
     except KeyError:

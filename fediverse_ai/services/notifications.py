@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..jobs import enqueue
 from ..models import Account, Block, Mute, Notification
 from ..timeutil import utcnow
 
@@ -39,6 +40,9 @@ async def notify(
         status_id=status_id, report_id=report_id, detail=detail,
     )
     session.add(notification)
+    if type_ == "mention" and recipient.bot and status_id is not None:
+        # A mention of a local bot may be a request for it (services/imagine_bot.py decides).
+        await enqueue(session, "imagine_bot.reply", {"bot_id": recipient.id, "status_id": status_id})
     return notification
 
 

@@ -74,12 +74,14 @@ async def post_prompt(
     session: AsyncSession, settings: Settings, author: Account, *, text: str, visibility: str = "public",
     spoiler_text: str = "", sensitive: bool = False, in_reply_to_id: int | None = None,
     language: str | None = None, application_id: int | None = None, source: str = "prompt_status",
+    caption_prefix: str = "",
 ) -> Status:
-    """Queue the generation and create the waiting status in one transaction."""
+    """Queue the generation and create the waiting status in one transaction. The status reads
+    the prompt, after ``caption_prefix`` (the bot's reply names who asked)."""
     request = generation.parse_request(parse_prompt(settings, text), source=source)
     job = await generation.request_generation(session, settings, author, request)
     status = await statuses.create_status(
-        session, settings, author, text=job.prompt, visibility=visibility, spoiler_text=spoiler_text,
+        session, settings, author, text=caption_prefix + job.prompt, visibility=visibility, spoiler_text=spoiler_text,
         sensitive=sensitive or job.sensitive, in_reply_to_id=in_reply_to_id, language=language,
         state="generating", application_id=application_id)
     job.status_id = status.id

@@ -52,12 +52,13 @@ def test_init_on_each_backend_creates_instance_actor_and_admin(
         try:
             async with runtime.db.session() as session:
                 accounts = {a.username: a for a in (await session.execute(select(Account))).scalars()}
-                return accounts, (await session.execute(select(User))).scalar_one()
+                return accounts, (await session.execute(select(User).where(User.role == "admin"))).scalar_one()
         finally:
             await runtime.close()
 
     accounts, admin = asyncio.run(read())
-    assert set(accounts) == {"instance.actor", "boss"}
+    assert set(accounts) == {"instance.actor", "boss", "imagine"}
+    assert accounts["imagine"].actor_type == "Service"  # the @imagine bot
     assert accounts["instance.actor"].actor_type == "Application"
     assert accounts["instance.actor"].uri == "https://pics.example/actor"
     assert "BEGIN PRIVATE KEY" in (accounts["boss"].private_key_pem or "")
