@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from ... import urls
 from ...config import Settings
@@ -30,6 +31,8 @@ from ...models import (
     Tag,
 )
 from .entities import account_entity, timestamp
+
+Reblog = aliased(Status)
 
 
 def media_url(settings: Settings, path: str | None, remote: str | None) -> str | None:
@@ -101,12 +104,17 @@ async def _load(session: AsyncSession, statuses: Sequence[Status], viewer: Accou
         batch.apps = {a.id: a for a in (await session.execute(
             select(OAuthApplication).where(OAuthApplication.id.in_(app_ids)))).scalars()}
     if viewer is not None:
-        batch.favourited = set((await session.execute(select(Favourite.status_id).where(
-            Favourite.account_id == viewer.id, Favourite.status_id.in_(ids)))).scalars())
-        batch.bookmarked = set((await session.execute(select(Bookmark.status_id).where(
-            Bookmark.account_id == viewer.id, Bookmark.status_id.in_(ids)))).scalars())
-        batch.reblogged = set((await session.execute(select(Status.reblog_of_id).where(
-            Status.account_id == viewer.id, Status.reblog_of_id.in_(ids), Status.deleted_at.is_(None)))).scalars())
+        # The viewer's own marks on the page, in one statement rather than one per kind.
+        marks = (await session.execute(select(
+            Status.id,
+            exists().where(Favourite.account_id == viewer.id, Favourite.status_id == Status.id),
+            exists().where(Bookmark.account_id == viewer.id, Bookmark.status_id == Status.id),
+            exists().where(Reblog.account_id == viewer.id, Reblog.reblog_of_id == Status.id,
+                           Reblog.deleted_at.is_(None)),
+        ).where(Status.id.in_(ids)))).all()
+        batch.favourited = {sid for sid, fav, _, _ in marks if fav}
+        batch.bookmarked = {sid for sid, _, mark, _ in marks if mark}
+        batch.reblogged = {sid for sid, _, _, boosted in marks if boosted}
     return batch
 
 

@@ -15,10 +15,10 @@ def _flag(name: str) -> bool:
     return request.args.get(name, "").lower() in ("1", "true")
 
 
-async def _respond(statuses: list, viewer) -> Response:  # type: ignore[no-untyped-def, type-arg]
+async def _respond(session, statuses: list, viewer) -> Response:  # type: ignore[no-untyped-def, type-arg]
+    """Render in the session that read the page: one connection checkout per request."""
     rt = runtime()
-    async with rt.db.session() as session:
-        body = await render_statuses(session, rt.settings, statuses, viewer)
+    body = await render_statuses(session, rt.settings, statuses, viewer)
     return link_header(rt, jsonify(body), [s.id for s in statuses], keep=("local", "remote", "only_media"))
 
 
@@ -27,7 +27,7 @@ async def _respond(statuses: list, viewer) -> Response:  # type: ignore[no-untyp
 async def home() -> Response:
     async with runtime().db.session() as session:
         statuses = await timelines.home(session, g.auth.account, Page.from_params(dict(request.args)))
-    return await _respond(statuses, g.auth.account)
+        return await _respond(session, statuses, g.auth.account)
 
 
 @blueprint.get("/api/v1/timelines/public")
@@ -38,7 +38,7 @@ async def public() -> Response:
         statuses = await timelines.public(session, viewer, Page.from_params(dict(request.args)),
                                           local=_flag("local"), remote=_flag("remote"),
                                           only_media=_flag("only_media"))
-    return await _respond(statuses, viewer)
+        return await _respond(session, statuses, viewer)
 
 
 @blueprint.get("/api/v1/timelines/tag/<hashtag>")
@@ -48,4 +48,4 @@ async def tag(hashtag: str) -> Response:
     async with runtime().db.session() as session:
         statuses = await timelines.tagged(session, viewer, hashtag, Page.from_params(dict(request.args)),
                                           local=_flag("local"))
-    return await _respond(statuses, viewer)
+        return await _respond(session, statuses, viewer)
