@@ -209,9 +209,13 @@ async def _finish(runtime: Runtime, loaded: LoadedPipeline, jobs: list[Generatio
     wanted = [job for job in jobs if job.id not in cancelled]
     offsets = dict(zip((j.id for j in jobs), _starts(jobs), strict=True))
 
+    async with runtime.db.session() as session:
+        reserved = await generation_runs.placeholder_ids(session, [job.id for job in wanted])
+
     async def store(job: GenerationJob, index: int) -> generation_runs.FinishedImage:
         recipe = build_recipe(job, loaded, index)
-        media_id = new_id()
+        ids = reserved.get(job.id, [])
+        media_id = ids[index] if index < len(ids) else new_id()
         stored = await asyncio.to_thread(
             store_generated_image, settings, media_id, images[offsets[job.id] + index],
             png_info=png_info(recipe), xmp=xmp_packet(recipe), sign=sign,

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..config import Settings
@@ -212,6 +212,7 @@ async def cancel_generation(session: AsyncSession, account: Account, job_id: int
         raise Conflict(f"this generation is already {job.state}", field="id")
     job.state = "cancelled"
     job.finished_at = utcnow()
+    await _fail_placeholders(session, job)
     session.add(AuditEvent(account_id=account.id, action="generation.cancel", target_type="generation_job",
                            target_id=job.id, detail={}))
     await session.flush()
@@ -234,6 +235,18 @@ async def on_generation_finished(session: AsyncSession, job: GenerationJob, medi
     A job made for a prompt post (``status_id`` set) queues ``prompt_posts.finish``, which
     publishes that post with its images or fails it visibly: durable like every other step.
     """
+    if job.state != "done":
+        await _fail_placeholders(session, job)
     if job.status_id is None:
         return
     await enqueue(session, "prompt_posts.finish", {"generation_job_id": job.id, "media_ids": [m.id for m in media]})
+
+
+async def _fail_placeholders(session: AsyncSession, job: GenerationJob) -> None:
+    """Media reserved for a job that will not make them fail visibly (the media API shows why)."""
+    await session.execute(
+        update(MediaAttachment)
+        .where(MediaAttachment.generation_job_id == job.id, MediaAttachment.processing == "pending")
+        .values(processing="failed", processing_error=job.error or f"the generation was {job.state}")
+        .execution_options(synchronize_session=False)
+    )

@@ -57,6 +57,19 @@ async def record_progress(
     return set(ids) - set(running)
 
 
+async def placeholder_ids(session: AsyncSession, job_ids: Sequence[int]) -> dict[int, list[int]]:
+    """Media ids reserved for each job's images at request time, in position order."""
+    rows = (await session.execute(
+        select(MediaAttachment.generation_job_id, MediaAttachment.id)
+        .where(MediaAttachment.generation_job_id.in_(job_ids), MediaAttachment.processing == "pending")
+        .order_by(MediaAttachment.position, MediaAttachment.id)
+    )).all()
+    reserved: dict[int, list[int]] = {}
+    for job_id, media_id in rows:
+        reserved.setdefault(job_id, []).append(media_id)
+    return reserved
+
+
 async def fail_generations(session: AsyncSession, ids: Sequence[int], reason: str) -> None:
     """Fail the still-active jobs with a reason their owners will read."""
     jobs = (await session.execute(
@@ -84,14 +97,18 @@ async def complete_generation(
     media = []
     for position, image in enumerate(images):
         stored = image.stored
-        media.append(MediaAttachment(
-            id=image.media_id, account_id=job.account_id, position=position, kind="image", processing="ready",
-            content_type=stored.content_type, file_path=stored.file_path, preview_path=stored.preview_path,
-            thumbnail_path=stored.thumbnail_path, file_size=stored.file_size, width=stored.width,
-            height=stored.height, blurhash=stored.blurhash, description=f"AI-generated image: {job.prompt}"[:1500],
-            generated=True, recipe=image.recipe, generation_job_id=job.id,
-        ))
-    session.add_all(media)
+        # A placeholder reserved at request time (media API: 202, then 206 until ready) is filled in.
+        row = await session.get(MediaAttachment, image.media_id)
+        if row is None:
+            row = MediaAttachment(id=image.media_id, account_id=job.account_id, position=position)
+            session.add(row)
+        row.kind, row.processing, row.generated, row.generation_job_id = "image", "ready", True, job.id
+        row.content_type, row.file_path, row.preview_path = stored.content_type, stored.file_path, stored.preview_path
+        row.thumbnail_path, row.file_size, row.width, row.height = (stored.thumbnail_path, stored.file_size,
+                                                                    stored.width, stored.height)
+        row.blurhash, row.recipe = stored.blurhash, image.recipe
+        row.description = row.description or f"AI-generated image: {job.prompt}"[:1500]
+        media.append(row)
     job.state, job.finished_at, job.progress_step, job.phase = "done", utcnow(), job.steps, None
     job.recipe = images[0].recipe if images else None
     detail: dict[str, Any] = {"media_ids": [m.id for m in media], "model": job.model}

@@ -9,6 +9,7 @@ changed by the uploader.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +18,7 @@ from ..errors import NotFound, ValidationError
 from ..ids import new_id
 from ..media import decode_upload, store_upload
 from ..models import Account, MediaAttachment
+from . import generation
 
 MAX_DESCRIPTION = 1500
 
@@ -73,5 +75,21 @@ async def describe(session: AsyncSession, account: Account, media_id: int, *, de
     point = _focus(focus)
     if point is not None:
         media.focus_x, media.focus_y = point
+    await session.flush()
+    return media
+
+
+async def request_generated(session: AsyncSession, settings: Settings, account: Account,
+                            fields: dict[str, Any], *, description: str | None = None) -> MediaAttachment:
+    """An attachment the generation lane will fill: answered at once (202), ready later (GET
+    answers 206 until then), failed with the reason when the generation fails."""
+    if str(fields.get("count", "1")) != "1":
+        raise ValidationError("a media attachment holds one image; ask for count=1", field="count")
+    job = await generation.request_generation(session, settings, account,
+                                              generation.parse_request(fields, source="api"))
+    media = MediaAttachment(account_id=account.id, kind="image", processing="pending", generated=True,
+                            generation_job_id=job.id, description=_description(description),
+                            content_type="image/png")
+    session.add(media)
     await session.flush()
     return media

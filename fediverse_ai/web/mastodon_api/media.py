@@ -30,10 +30,24 @@ async def upload_v1() -> Response:
     return await _upload()
 
 
+NOT_GENERATION_FIELDS = ("description", "focus", "file", "thumbnail")
+
+
 @blueprint.post("/api/v2/media")
 @authenticated("write:media")
 async def upload_v2() -> Response:
-    return await _upload()
+    """A file, as on Mastodon; or, instead of a file, a ``prompt`` (with optional recipe fields):
+    answered 202 at once, the image made by the generation lane."""
+    p = await params()
+    if "prompt" not in p or "file" in await request.files:
+        return await _upload()
+    fields = {k: v for k, v in p.items() if k not in NOT_GENERATION_FIELDS}
+    async with runtime().db.transaction() as session:
+        media = await uploads.request_generated(session, runtime().settings, g.auth.account, fields,
+                                                description=p.get("description"))
+    response = jsonify(media_entity(runtime().settings, media))
+    response.status_code = 202
+    return response
 
 
 @blueprint.get("/api/v1/media/<int:media_id>")

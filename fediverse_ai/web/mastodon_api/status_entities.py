@@ -59,7 +59,8 @@ def media_entity(settings: Settings, media: MediaAttachment) -> dict[str, Any]:
         "blurhash": media.blurhash,
     }
     if media.generated:
-        entity["fediverse_ai"] = {"generated": True, "recipe": media.recipe}
+        entity["fediverse_ai"] = {"generated": True, "recipe": media.recipe, "processing": media.processing,
+                                  "error": media.processing_error}
     return entity
 
 

@@ -81,3 +81,44 @@ async def test_a_failed_generation_stays_unpublished_with_its_reason(runtime: Ru
     notes = await (await client.get("/api/v1/notifications", headers=me)).get_json()
     assert notes[0]["fediverse_ai"]["type"] == "generation.failed"
     assert "no-model-here" in notes[0]["fediverse_ai"]["detail"]
+
+
+async def test_media_v2_with_a_prompt_answers_202_then_206_then_200(client: QuartClient, runtime: Runtime,
+                                                                    alice: LocalUser) -> None:
+    me = await token_for(runtime, alice)
+    asked = await client.post("/api/v2/media", headers=me, form={"prompt": "a blue whale", "seed": "11",
+                                                                 "steps": "1", "width": "64", "height": "64"})
+    assert asked.status_code == 202, await asked.get_data(as_text=True)
+    pending = await asked.get_json()
+    assert pending["url"] is None and pending["fediverse_ai"]["processing"] == "pending"
+    polled = await client.get(f"/api/v1/media/{pending['id']}", headers=me)
+    assert polled.status_code == 206
+    early = await client.post("/api/v1/statuses", headers=me, form={"status": "too soon", "media_ids[]": pending["id"]})
+    assert early.status_code == 422 and (await early.get_json())["field"] == "media_ids"
+
+    assert await Worker(runtime, "generation").run_once() == 1
+    ready = await client.get(f"/api/v1/media/{pending['id']}", headers=me)
+    assert ready.status_code == 200
+    body = await ready.get_json()
+    assert body["url"] and body["fediverse_ai"]["recipe"]["seed"] == 11 and "AI-generated" in body["description"]
+    posted = await client.post("/api/v1/statuses", headers=me, form={"status": "my whale",
+                                                                     "media_ids[]": pending["id"]})
+    assert (await posted.get_json())["media_attachments"][0]["id"] == pending["id"]
+
+
+async def test_media_v2_prompt_errors_name_the_field(client: QuartClient, runtime: Runtime, alice: LocalUser) -> None:
+    me = await token_for(runtime, alice)
+    unknown = await client.post("/api/v2/media", headers=me, form={"prompt": "a cat", "sampler": "ddim"})
+    assert unknown.status_code == 422 and (await unknown.get_json())["field"] == "sampler"
+    many = await client.post("/api/v2/media", headers=me, form={"prompt": "a cat", "count": "3"})
+    assert (await many.get_json())["field"] == "count"
+
+
+async def test_a_failed_generation_fails_its_media(runtime: Runtime, alice: LocalUser, tmp_path: Path) -> None:
+    broken = Runtime(runtime.settings.replace(generation__model=str(tmp_path / "missing")), runtime.db)
+    client = create_app(broken, workers=False).test_client()
+    me = await token_for(runtime, alice)
+    pending = await (await client.post("/api/v2/media", headers=me, form={"prompt": "a dog"})).get_json()
+    assert await Worker(broken, "generation").run_once() == 1
+    failed = await (await client.get(f"/api/v1/media/{pending['id']}", headers=me)).get_json()
+    assert failed["fediverse_ai"]["processing"] == "failed" and "missing" in failed["fediverse_ai"]["error"]
