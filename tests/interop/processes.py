@@ -27,6 +27,7 @@ class ProcessInstance:
     port: int = field(default_factory=free_port)
     lease_s: int = 300
     delivery_concurrency: int = 8
+    generation_model: str | None = None  # a pipeline folder: runs the generation lane with it
     process: asyncio.subprocess.Process | None = None
     runtime: Runtime | None = None
 
@@ -54,9 +55,13 @@ class ProcessInstance:
             "DATABASE_URL": s.database.url, "DATABASE_POOL_SIZE": "4", "MEDIA_DIR": str(s.media.dir),
             "FEDERATION_ALLOW_PRIVATE_ADDRESSES": "true", "FEDERATION_REQUEST_TIMEOUT_S": "10",
             "WORKERS_POLL_INTERVAL_S": "0.1", "WORKERS_LEASE_S": str(self.lease_s),
-            "WORKERS_LANES": f"delivery={self.delivery_concurrency},inbox=4,fetch=2,generation=0,media=0,system=1",
+            "WORKERS_LANES": f"delivery={self.delivery_concurrency},inbox=4,fetch=2,"
+                             f"generation={1 if self.generation_model else 0},media=0,system=1",
             "LOGGING_FORMAT": "json", "LOGGING_LEVEL": "INFO",
         }
+        if self.generation_model:
+            values |= {"GENERATION_MODEL": self.generation_model, "GENERATION_DEVICE": "cpu",
+                       "GENERATION_BATCH_WINDOW_MS": "0"}
         clean = {k: v for k, v in os.environ.items() if not k.startswith("FEDIVERSE_AI_")}
         return clean | {f"FEDIVERSE_AI_{k}": v for k, v in values.items()}
 
