@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .. import urls
 from ..config import Settings
 from ..errors import NotFound, ValidationError
 from ..ids import new_id
@@ -93,3 +94,10 @@ async def request_generated(session: AsyncSession, settings: Settings, account: 
     session.add(media)
     await session.flush()
     return media
+
+
+async def profile_image(settings: Settings, account: Account, data: bytes) -> str:
+    """Store an avatar or header upload; returns the URL of its web-sized copy."""
+    image = await asyncio.to_thread(decode_upload, data, settings)
+    stored = await asyncio.to_thread(store_upload, settings, new_id(), image)
+    return urls.media(settings, stored.preview_path)

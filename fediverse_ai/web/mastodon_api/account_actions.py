@@ -3,11 +3,11 @@ requests, dismiss notifications, edit one's own profile. Each calls the one serv
 
 from __future__ import annotations
 
-from quart import Response, g, jsonify
+from quart import Response, g, jsonify, request
 
-from ...errors import NotFound, ValidationError
+from ...errors import NotFound
 from ...models import Account
-from ...services import follows, moderation, mutes, notifications, profiles
+from ...services import follows, moderation, mutes, notifications, profiles, uploads
 from ..params import params
 from .common import authenticated, blueprint, runtime
 from .entities import credential_account_entity
@@ -111,9 +111,9 @@ def _fields(p: dict) -> list[dict[str, str]] | None:  # type: ignore[type-arg]
 @authenticated("write:accounts")
 async def update_credentials() -> Response:
     p = await params()
-    for unsupported in ("avatar", "header"):
-        if unsupported in p:
-            raise ValidationError(f"{unsupported} uploads are not supported yet", field=unsupported)
+    files = await request.files
+    images = {name: await uploads.profile_image(runtime().settings, g.auth.account, files[name].read())
+              for name in ("avatar", "header") if name in files}
 
     def flag(name: str) -> bool | None:
         return p[name] in TRUE if name in p else None
@@ -122,7 +122,8 @@ async def update_credentials() -> Response:
         account = await session.get_one(Account, g.auth.account.id)
         await profiles.update_profile(
             session, runtime().settings, account, display_name=p.get("display_name"), note=p.get("note"),
-            fields=_fields(p), bot=flag("bot"), locked=flag("locked"), discoverable=flag("discoverable"))
+            fields=_fields(p), bot=flag("bot"), locked=flag("locked"), discoverable=flag("discoverable"),
+            avatar_url=images.get("avatar"), header_url=images.get("header"))
     async with runtime().db.session() as session:
         account = await session.get_one(Account, g.auth.account.id)
     return jsonify(credential_account_entity(runtime().settings, account, g.auth.user))

@@ -123,7 +123,7 @@ def _entity(settings: Settings, status: Status, batch: Batch, viewer: Account | 
     author = batch.accounts[status.account_id]
     original = batch.originals.get(status.reblog_of_id) if status.reblog_of_id else None
     app = batch.apps.get(status.application_id) if status.application_id else None
-    media = [m for m in batch.media.get(status.id, []) if m.processing == "ready" or status.state != "published"]
+    media = [m for m in batch.media.get(status.id, []) if m.processing == "ready"]  # never an attachment without url
     entity: dict[str, Any] = {
         "id": str(status.id),
         "uri": status.uri,
