@@ -121,15 +121,23 @@ async def fetch_actor(runtime: Runtime, uri: str, *, force: bool = False) -> Acc
 
 
 async def _fetch_key_owner(runtime: Runtime, key_id: str) -> Account:
-    """Dereference a key id: either a fragment of the actor document or a key document."""
-    doc = await fetch_object(runtime, urldefrag(key_id).url)
+    """Dereference a key id. Mastodon's are fragments of the actor document; others serve a key
+    document naming its owner, or (GoToSocial) a stub of the actor at the key's own URL. In the
+    last two cases the owner, on the key's host, is fetched for the full actor document."""
+    key_url = urldefrag(key_id).url
+    doc = await fetch_object(runtime, key_url)
     if doc.get("type") in ("Key", "CryptographicKey") or ("owner" in doc and "publicKeyPem" in doc):
         owner = doc.get("owner")
-        if not isinstance(owner, str) or not same_origin(owner, key_id):
-            raise FetchError(f"key {key_id} names an owner on another host")
-        actor_doc = await fetch_object(runtime, owner)
-        return await _store_actor(runtime, actor_doc, key_id=key_id)
-    return await _store_actor(runtime, doc, key_id=key_id)
+    elif doc.get("id") != key_url:
+        owner = doc.get("id")
+    else:
+        return await _store_actor(runtime, doc, key_id=key_id)
+    if not isinstance(owner, str) or not same_origin(owner, key_id):
+        raise FetchError(f"key {key_id} names an owner on another host")
+    actor_doc = await fetch_object(runtime, owner)
+    if actor_doc.get("id") != owner:
+        raise FetchError(f"{owner} answered the document of {actor_doc.get('id')}")
+    return await _store_actor(runtime, actor_doc, key_id=key_id)
 
 
 async def resolve_key(runtime: Runtime, key_id: str, verify: Callable[[str], bool]) -> Account | None:

@@ -199,3 +199,19 @@ async def test_a_deleted_unknown_actor_is_acknowledged_and_dropped(app: Quart, r
     delete = {"id": f"{bob.uri}#delete", "type": "Delete", "actor": bob.uri, "object": bob.uri}
     assert await post(app, delete, bob) == 202
     assert await stored(runtime) == (0, 0)
+
+
+async def test_a_key_on_a_private_address_is_never_fetched(runtime: Runtime, peer: FakePeer) -> None:
+    """With the SSRF guard on (the default), a keyId pointing at a loopback service is not
+    fetched: the request is 401 and nothing is stored."""
+    strict = Runtime.from_settings(runtime.settings.replace(federation__allow_private_addresses=False))
+    try:
+        async with strict.db.transaction() as session:
+            await create_local_user(session, strict.settings, username="painter", email="p@social.test",
+                                    password="long enough")
+        bob = serve_actor(peer)
+        assert await post(create_app(strict, workers=False), follow(bob), bob) == 401
+        assert await stored(strict) == (0, 0)
+    finally:
+        await strict.close()
+    assert peer.requests == []
