@@ -34,6 +34,12 @@ def settings(settings: Settings) -> Settings:
     return settings.replace(federation__allow_private_addresses=True, instance__scheme="http")
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The delivery caches live per process; each test starts with empty ones."""
+    monkeypatch.setattr(delivery, "cache", delivery._Cache())
+
+
 @pytest.fixture
 async def peers() -> AsyncIterator[tuple[FakePeer, FakePeer]]:
     async with fake_peer() as a, fake_peer() as b:
