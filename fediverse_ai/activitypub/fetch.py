@@ -9,7 +9,7 @@ old, then refetched; a refresh that fails keeps the cached copy.
 Public API:
     fetch_object(runtime, uri) -> dict                 any AS2 object, same-origin checked
     fetch_actor(runtime, uri, force=False) -> Account  cached remote actor (fetched if stale)
-    resolve_key(runtime, key_id, verify) -> Account | None
+    resolve_key(runtime, key_id, verify, known=None) -> Account | None
         the account owning key_id whose key makes verify(pem) true; fetches an unknown key,
         and refetches ONCE when verification fails (keys rotate); None means 401
     webfinger(runtime, "user@host") -> actor URI;  resolve_account(runtime, "user@host") -> Account
@@ -140,9 +140,13 @@ async def _fetch_key_owner(runtime: Runtime, key_id: str) -> Account:
     return await _store_actor(runtime, actor_doc, key_id=key_id)
 
 
-async def resolve_key(runtime: Runtime, key_id: str, verify: Callable[[str], bool]) -> Account | None:
-    async with runtime.db.session() as session:
-        account = await remote_accounts.find_by_key_id(session, key_id)
+async def resolve_key(runtime: Runtime, key_id: str, verify: Callable[[str], bool], *,
+                      known: Account | None = None) -> Account | None:
+    """``known``: the account the caller already looked up by this key id (saves a query)."""
+    account = known
+    if account is None:
+        async with runtime.db.session() as session:
+            account = await remote_accounts.find_by_key_id(session, key_id)
     if account is not None and verify(account.public_key_pem):
         return account
     if account is not None and account.local:

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..models import Account
 from ..runtime import Runtime
-from ..services.remote_accounts import domain_suspended, find_by_uri
+from ..services.remote_accounts import find_by_key_id, find_by_uri, suspended_domain
 from . import fetch
 from .jsonld import id_of
 from .origin import OriginError, check_activity_origin, host_of
@@ -81,14 +81,14 @@ async def admit(runtime: Runtime, request: IncomingRequest) -> Admitted:
     except OriginError as exc:
         raise Refused(400, str(exc)) from None
     async with runtime.db.session() as session:
-        for host in {host_of(actor), key_host}:
-            if await domain_suspended(session, host):
-                raise Refused(403, f"{host} is suspended on this instance")
-        known_actor = await find_by_uri(session, actor)
-    if known_actor is None and _is_self_delete(activity, actor):
-        # A deleted actor's key cannot be fetched any more and we never knew it: nothing to do.
-        return Admitted(activity, activity["id"], actor, parsed.key_id, None)
-    signer = await fetch.resolve_key(runtime, parsed.key_id, parsed.verify)
+        suspended = await suspended_domain(session, host_of(actor), key_host)
+        if suspended is not None:
+            raise Refused(403, f"{suspended} is suspended on this instance")
+        key_owner = await find_by_key_id(session, parsed.key_id)
+        if key_owner is None and _is_self_delete(activity, actor) and await find_by_uri(session, actor) is None:
+            # A deleted actor's key cannot be fetched any more and we never knew it: nothing to do.
+            return Admitted(activity, activity["id"], actor, parsed.key_id, None)
+    signer = await fetch.resolve_key(runtime, parsed.key_id, parsed.verify, known=key_owner)
     if signer is None:
         raise Refused(401, f"the signature does not verify with the key {parsed.key_id}")
     if signer.uri != actor:
