@@ -44,7 +44,8 @@ async def relevant(session: AsyncSession, author: Account, note: RemoteNote) -> 
 async def store_note(session: AsyncSession, settings: Settings, author: Account, note: RemoteNote, *,
                      depth: int = 0) -> tuple[Status, bool]:
     """Store the post; queue a fetch of its parent when the thread above it is unknown."""
-    status, created = await remote_statuses.store_remote_status(session, settings, author, note)
+    status, created = await remote_statuses.store_remote_status(session, settings, author, note,
+                                                                adopt_replies=depth > 0)
     if created and note.in_reply_to_uri and status.in_reply_to_id is None and depth < MAX_THREAD_DEPTH:
         await enqueue(session, "fetch.status", {"uri": note.in_reply_to_uri, "depth": depth + 1},
                       host=host_of(note.in_reply_to_uri) or None)
@@ -55,8 +56,10 @@ async def store_note(session: AsyncSession, settings: Settings, author: Account,
 async def fetch_status(ctx: JobContext) -> None:
     """Fetch one post of a thread (and, through store_note, the one above it)."""
     uri, depth = ctx.payload["uri"], int(ctx.payload.get("depth", 1))
-    async with ctx.runtime.db.session() as session:
-        if await remote_statuses.by_uri(session, uri) is not None:
+    async with ctx.runtime.db.transaction() as session:
+        known = await remote_statuses.by_uri(session, uri)
+        if known is not None:  # it arrived meanwhile: link the replies that waited for it
+            await remote_statuses.adopt_replies_of(session, known)
             return
     try:
         doc = await fetch_object(ctx.runtime, uri)

@@ -50,7 +50,7 @@ async def free_id(session: AsyncSession, published: dt.datetime) -> int:
 
 
 async def store_remote_status(session: AsyncSession, settings: Settings, author: Account,
-                              note: RemoteNote) -> tuple[Status, bool]:
+                              note: RemoteNote, *, adopt_replies: bool = False) -> tuple[Status, bool]:
     """Store a remote post once; (status, created). Replies link to a known parent; mentioned
     local accounts are notified."""
     existing = await by_uri(session, note.uri)
@@ -75,8 +75,8 @@ async def store_remote_status(session: AsyncSession, settings: Settings, author:
     for position, media in enumerate(note.media):
         session.add(_media_row(author, status.id, position, media))
     mentions = await _accounts_by_uri(session, note.mention_uris)
-    await set_mentions(session, status.id, mentions)
-    await set_tags(session, status.id, note.hashtags)
+    await set_mentions(session, status.id, mentions, replace=False)
+    await set_tags(session, status.id, note.hashtags, replace=False)
     await session.execute(
         update(Account).where(Account.id == author.id)
         .values(statuses_count=Account.statuses_count + 1, last_status_at=published)
@@ -92,12 +92,14 @@ async def store_remote_status(session: AsyncSession, settings: Settings, author:
     if parent is not None and parent.local and parent.account_id not in notified and status.visibility != "direct":
         parent_author = await session.get_one(Account, parent.account_id)
         await notifications.notify(session, parent_author, "mention", from_account=author, status_id=status.id)
-    await _adopt_orphans(session, status)
+    if adopt_replies:
+        await adopt_replies_of(session, status)
     return status, True
 
 
-async def _adopt_orphans(session: AsyncSession, status: Status) -> None:
-    """Replies that arrived before their parent (thread fetched later) link up now."""
+async def adopt_replies_of(session: AsyncSession, status: Status) -> None:
+    """Replies that arrived before their parent link up now. Only the thread fetcher calls it:
+    a parent is missing only when one of its replies queued that fetch."""
     orphans = list((await session.execute(
         select(Status).where(Status.in_reply_to_uri == status.uri, Status.in_reply_to_id.is_(None))
     )).scalars())

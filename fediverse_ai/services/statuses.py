@@ -69,8 +69,10 @@ def _render(settings: Settings, text: str, mentions: list[Account], generated_mo
     return content
 
 
-async def set_tags(session: AsyncSession, status_id: int, names: Sequence[str]) -> None:
-    await session.execute(delete(StatusTag).where(StatusTag.status_id == status_id))
+async def set_tags(session: AsyncSession, status_id: int, names: Sequence[str], *, replace: bool = True) -> None:
+    """Link the tags (created on first use); ``replace=False`` for a new status, which has none."""
+    if replace:
+        await session.execute(delete(StatusTag).where(StatusTag.status_id == status_id))
     for name in dict.fromkeys(n.lower() for n in names if n):
         tag = await session.scalar(select(Tag).where(Tag.name == name))
         if tag is None:
@@ -80,8 +82,10 @@ async def set_tags(session: AsyncSession, status_id: int, names: Sequence[str]) 
         session.add(StatusTag(status_id=status_id, tag_id=tag.id))
 
 
-async def set_mentions(session: AsyncSession, status_id: int, accounts: Sequence[Account]) -> None:
-    await session.execute(delete(Mention).where(Mention.status_id == status_id))
+async def set_mentions(session: AsyncSession, status_id: int, accounts: Sequence[Account], *,
+                       replace: bool = True) -> None:
+    if replace:
+        await session.execute(delete(Mention).where(Mention.status_id == status_id))
     for account in {a.id: a for a in accounts}.values():
         session.add(Mention(status_id=status_id, account_id=account.id))
 
@@ -161,8 +165,8 @@ async def create_status(
     await session.flush()
     for position, item in enumerate(media):
         item.status_id, item.position = status.id, position
-    await set_mentions(session, status.id, mentions)
-    await set_tags(session, status.id, tags)
+    await set_mentions(session, status.id, mentions, replace=False)
+    await set_tags(session, status.id, tags, replace=False)
     if state == "published":
         await _publish(session, settings, author, status, parent)
     return status
