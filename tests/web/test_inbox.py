@@ -215,3 +215,19 @@ async def test_a_key_on_a_private_address_is_never_fetched(runtime: Runtime, pee
     finally:
         await strict.close()
     assert peer.requests == []
+
+
+async def test_a_rotated_key_is_refetched_once_and_accepted(app: Quart, runtime: Runtime, peer: FakePeer) -> None:
+    bob = serve_actor(peer)
+    assert await post(app, follow(bob, 1), bob) == 202
+    rotated = serve_actor(peer, keys=generate_rsa_keypair())  # same actor, new key
+    assert await post(app, follow(rotated, 2), rotated) == 202
+    assert await stored(runtime) == (2, 2)
+    assert sum(1 for r in peer.requests if r.path == "/users/bob") == 2
+
+
+async def test_impersonating_a_local_account_is_401(app: Quart, runtime: Runtime, peer: FakePeer) -> None:
+    bob = serve_actor(peer)
+    forged = {"id": f"{PAINTER}/follows/1", "type": "Follow", "actor": PAINTER, "object": bob.uri}
+    assert await post(app, forged, bob, key_id=f"{PAINTER}#main-key") == 401
+    assert await stored(runtime) == (0, 0) and peer.requests == []
