@@ -146,11 +146,13 @@ async def _follow_collection(username: str, *, followers: bool) -> Response:
 
 
 @blueprint.get("/users/<username>/followers")
+@blueprint.get("/actor/followers", defaults={"username": urls.INSTANCE_ACTOR_USERNAME})
 async def followers(username: str) -> Response:
     return await _follow_collection(username, followers=True)
 
 
 @blueprint.get("/users/<username>/following")
+@blueprint.get("/actor/following", defaults={"username": urls.INSTANCE_ACTOR_USERNAME})
 async def following(username: str) -> Response:
     return await _follow_collection(username, followers=False)
 
