@@ -24,6 +24,9 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urldefrag
 
+from sqlalchemy.exc import IntegrityError
+
+from .. import urls
 from ..errors import AppError
 from ..models import Account
 from ..runtime import Runtime
@@ -46,8 +49,18 @@ class FetchError(Exception):
 
 
 async def _instance_actor(runtime: Runtime) -> Account:
-    async with runtime.db.transaction() as session:
-        return await ensure_instance_actor(session, runtime.settings)
+    """The signer of our fetches; created on first use (two first uses at once: one wins)."""
+    uri = urls.actor(runtime.settings, urls.INSTANCE_ACTOR_USERNAME)
+    async with runtime.db.session() as session:
+        found = await remote_accounts.find_by_uri(session, uri)
+    if found is not None:
+        return found
+    try:
+        async with runtime.db.transaction() as session:
+            return await ensure_instance_actor(session, runtime.settings)
+    except IntegrityError:
+        async with runtime.db.session() as session:
+            return await remote_accounts.find_by_uri(session, uri)  # type: ignore[return-value]
 
 
 async def _get_json(runtime: Runtime, url: str) -> dict[str, Any]:
