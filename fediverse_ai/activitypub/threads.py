@@ -24,12 +24,16 @@ from .vocab import first_id
 MAX_THREAD_DEPTH = 5
 
 
+async def has_local_followers(session: AsyncSession, account: Account) -> bool:
+    followed = await session.scalar(select(Follow.id).join(Account, Account.id == Follow.account_id).where(
+        Follow.target_account_id == account.id, Follow.accepted.is_(True), Account.domain.is_(None)
+    ).limit(1))
+    return followed is not None
+
+
 async def relevant(session: AsyncSession, author: Account, note: RemoteNote) -> bool:
     """Does anyone here have a reason to see this post?"""
-    followed = await session.scalar(select(Follow.id).join(Account, Account.id == Follow.account_id).where(
-        Follow.target_account_id == author.id, Follow.accepted.is_(True), Account.domain.is_(None)
-    ).limit(1))
-    if followed:
+    if await has_local_followers(session, author):
         return True
     if note.mention_uris:
         local = await session.scalar(select(Account.id).where(

@@ -3,33 +3,17 @@ activity type ends in the right service call, and the InboxItem records what hap
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from sqlalchemy import select
 
 from fediverse_ai.config import Settings
-from fediverse_ai.jobs import Worker, enqueue
 from fediverse_ai.jobs.registry import load_handlers
-from fediverse_ai.models import Account, Favourite, Follow, InboxItem, Job, Notification, Report, Status, StatusEdit
+from fediverse_ai.models import Account, Favourite, Follow, Job, Notification, Report, Status, StatusEdit
 from fediverse_ai.runtime import Runtime
 from fediverse_ai.services import follows, statuses
 
-from ..factories import activities, fixture, local, remote
+from ..factories import activities, fixture, local, receive, remote
 
 load_handlers()
-
-
-async def receive(runtime: Runtime, activity: dict[str, Any]) -> InboxItem:
-    """Store the activity as the web inbox does, then step the inbox lane once."""
-    async with runtime.db.transaction() as session:
-        item = InboxItem(activity_id=activity["id"], actor_uri=activity["actor"], body=json.dumps(activity))
-        session.add(item)
-        await session.flush()
-        await enqueue(session, "inbox.process", {"inbox_item_id": item.id})
-    assert await Worker(runtime, "inbox").run_once() == 1
-    async with runtime.db.session() as session:
-        return await session.get_one(InboxItem, item.id)
 
 
 async def test_follow_is_accepted_and_undo_ends_it(runtime: Runtime, settings: Settings) -> None:

@@ -14,10 +14,10 @@ from fediverse_ai.activitypub.notes import note_to_remote
 from fediverse_ai.config import Settings
 from fediverse_ai.jobs import Worker
 from fediverse_ai.jobs.registry import load_handlers
-from fediverse_ai.models import Account, Job, Status
+from fediverse_ai.models import Account, Follow, Job, Status
 from fediverse_ai.runtime import Runtime
 
-from ..factories import local
+from ..factories import local, receive
 from .peer_server import FakePeer, fake_peer
 from .remote_actor import serve_actor
 
@@ -85,3 +85,22 @@ async def test_a_missing_parent_fails_the_fetch_for_good(runtime: Runtime, setti
     await Worker(runtime, "fetch").run_once()
     [job] = await fetch_jobs(runtime)
     assert job.state == "failed" and job.last_status == 404
+
+
+async def test_a_boost_of_an_unknown_post_fetches_it_when_the_booster_is_followed(
+        runtime: Runtime, settings: Settings, peer: FakePeer) -> None:
+    bob, carol = serve_actor(peer, "bob"), serve_actor(peer, "carol")
+    note = serve_note(peer, bob.uri, 7, None)
+    booster = await fetch_actor(runtime, carol.uri)
+    announce = {"id": f"{carol.uri}/boosts/1", "type": "Announce", "actor": carol.uri, "object": note["id"],
+                "to": ["https://www.w3.org/ns/activitystreams#Public"]}
+    first = await receive(runtime, announce)
+    assert first.state == "ignored" and "nobody here follows" in first.error
+    async with runtime.db.transaction() as session:
+        ada = await local(session, settings, "ada")
+        session.add(Follow(account_id=ada.id, target_account_id=booster.id, accepted=True))
+    assert (await receive(runtime, announce | {"id": f"{carol.uri}/boosts/2"})).state == "done"
+    async with runtime.db.session() as session:
+        original = await session.scalar(select(Status).where(Status.uri == note["id"]))
+        boost = await session.scalar(select(Status).where(Status.reblog_of_id == original.id))
+    assert original.reblogs_count == 1 and boost.account_id == booster.id
