@@ -41,17 +41,17 @@ def _domain_candidates(domain: str) -> set[str]:
     return {".".join(labels[i:]) for i in range(len(labels))} | {domain.lower()}
 
 
-async def suspended_domain(session: AsyncSession, *domains: str) -> str | None:
-    """The first of ``domains`` an admin suspended (a policy covers its subdomains), else None."""
+async def suspended_domains(session: AsyncSession, *domains: str) -> set[str]:
+    """Which of ``domains`` an admin suspended (a policy on a domain covers its subdomains)."""
     candidates = {d: _domain_candidates(d) for d in domains}
-    rows = (await session.execute(select(DomainPolicy.domain).where(
+    rows = set((await session.execute(select(DomainPolicy.domain).where(
         DomainPolicy.domain.in_(set().union(*candidates.values())), DomainPolicy.severity == "suspend",
-    ))).scalars().all()
-    return next((d for d, names in candidates.items() if names & set(rows)), None)
+    ))).scalars().all())
+    return {d for d, names in candidates.items() if names & rows}
 
 
 async def domain_suspended(session: AsyncSession, domain: str) -> bool:
-    return await suspended_domain(session, domain) is not None
+    return bool(await suspended_domains(session, domain))
 
 
 async def upsert_remote_account(session: AsyncSession, actor: RemoteActor) -> Account:

@@ -196,7 +196,7 @@ async def inbox(username: str | None = None) -> Response:
         log.info("inbox refused", extra={"status": refused.status, "reason": refused.message,
                                          "path": request.path})
         return _refusal(refused.status, refused.message)
-    if admitted.signer is not None:
+    if admitted.verified:
         await store_incoming(runtime.db, activity_id=admitted.activity_id, actor_uri=admitted.actor_uri,
                              key_id=admitted.key_id, body=body.decode("utf-8", errors="replace"))
     return Response("", status=202)

@@ -231,3 +231,17 @@ async def test_impersonating_a_local_account_is_401(app: Quart, runtime: Runtime
     forged = {"id": f"{PAINTER}/follows/1", "type": "Follow", "actor": PAINTER, "object": bob.uri}
     assert await post(app, forged, bob, key_id=f"{PAINTER}#main-key") == 401
     assert await stored(runtime) == (0, 0) and peer.requests == []
+
+
+async def test_a_remembered_key_still_refuses_forgeries(app: Quart, runtime: Runtime, peer: FakePeer) -> None:
+    """Once bob's key is remembered (fast path), a forged signature with his keyId and a
+    Follow in his name signed by mallory are still 401."""
+    bob, mallory = serve_actor(peer), serve_actor(peer, "mallory")
+    assert await post(app, follow(bob, 1), bob) == 202
+    assert await post(app, follow(mallory, 1), mallory) == 202  # both keys now remembered
+    fetches = len(peer.requests)
+    assert await post(app, follow(bob, 2), bob) == 202
+    assert len(peer.requests) == fetches  # admitted from memory
+    assert await post(app, follow(bob, 3), bob, key=generate_rsa_keypair()[0]) == 401
+    assert await post(app, follow(bob, 4), mallory) == 401
+    assert await stored(runtime) == (3, 3)
