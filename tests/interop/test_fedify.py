@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import pytest
 from quart import Response, request
@@ -86,6 +87,9 @@ async def test_fedify_follow_is_accepted_and_it_receives_our_image_post(instance
     image_url = attachment["url"] if isinstance(attachment["url"], str) else attachment["url"]["href"]
     fetched = await fedify.admin(f"fetch-media?url={image_url}")
     assert fetched == {"status": 200, "contentType": "image/png", "size": image.file_size, "png": True}
+    # and the status URL serves the same Note to its signed GET
+    served = await fedify.admin(f"fetch?url={quote(post.uri, safe='')}")
+    assert served["id"] == post.uri and served["type"] == "Note" and served["attachment"][0]["width"] == 8
 
     # And when alice unfollows, the follow is gone on our side
     await fedify.admin("unfollow", {"actor": instance.painter.uri})
