@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
 
 from fediverse_ai.activitypub.signatures import (
     IncomingRequest,
     SignatureError,
+    digest_header,
     parse_request_signature,
     sign_get,
     sign_post,
@@ -179,3 +183,23 @@ def test_requests_captured_from_real_servers_verify(capture: str) -> None:
         assert parsed.key_id == key["id"] and parsed.verify(key["publicKeyPem"]), name
         tampered = IncomingRequest(request.method, request.url + "x", request.headers, request.body)
         assert not parse_request_signature(tampered, now=sent_at).verify(key["publicKeyPem"])
+
+
+def test_a_created_parameter_signature_verifies_and_its_clock_is_checked(keys: tuple[str, str]) -> None:
+    """Draft 12 style: (created) instead of Date, with the integer parameter unquoted."""
+    private, public = keys
+    key = serialization.load_pem_private_key(private.encode(), password=None)
+
+    def signed(created: dt.datetime) -> dict[str, str]:
+        stamp = int(created.timestamp())
+        digest = digest_header(BODY)
+        text = (f"(request-target): post /users/painter/inbox\n(created): {stamp}\nhost: social.test\n"
+                f"digest: {digest}")
+        signature = base64.b64encode(key.sign(text.encode(), padding.PKCS1v15(), hashes.SHA256())).decode()
+        return {"Host": "social.test", "Digest": digest,
+                "Signature": f'keyId="{KEY_ID}",algorithm="hs2019",created={stamp},'
+                             f'headers="(request-target) (created) host digest",signature="{signature}"'}
+
+    assert parse_request_signature(incoming("POST", INBOX, signed(NOW), BODY), now=NOW).verify(public)
+    with pytest.raises(SignatureError, match="too old"):
+        parse_request_signature(incoming("POST", INBOX, signed(NOW - dt.timedelta(days=1)), BODY), now=NOW)
