@@ -13,7 +13,7 @@ Public API:
         the account owning key_id whose key makes verify(pem) true; fetches an unknown key,
         and refetches ONCE when verification fails (keys rotate); None means 401
     webfinger(runtime, "user@host") -> actor URI;  resolve_account(runtime, "user@host") -> Account
-    FetchError (the remote answered badly or not at all; BlockedAddressError is one)
+    FetchError (the remote answered badly or not at all, or its address is refused by netguard)
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ async def _instance_actor(runtime: Runtime) -> Account:
             return await remote_accounts.find_by_uri(session, uri)  # type: ignore[return-value]
 
 
-async def _get_json(runtime: Runtime, url: str) -> dict[str, Any]:
+async def _get_json(runtime: Runtime, url: str) -> tuple[dict[str, Any], str]:
+    """The JSON object at ``url`` and the URL that finally served it (after redirects)."""
     signer = await _instance_actor(runtime)
     try:
         response = await signed_get(runtime, url, signer)
@@ -77,22 +78,19 @@ async def _get_json(runtime: Runtime, url: str) -> dict[str, Any]:
         raise FetchError(f"GET {url} did not answer JSON") from None
     if not isinstance(doc, dict):
         raise FetchError(f"GET {url} answered JSON that is not an object")
-    doc["__fetched_from__"] = response.url
-    return doc
+    return doc, response.url
 
 
 async def fetch_object(runtime: Runtime, uri: str) -> dict[str, Any]:
     """The document at ``uri``; its id must be on the host that served it."""
-    doc = await _get_json(runtime, uri)
-    fetched_from = doc.pop("__fetched_from__")
+    doc, fetched_from = await _get_json(runtime, uri)
     doc_id = doc.get("id")
     if not isinstance(doc_id, str):
         raise FetchError(f"{uri} has no id")
     if same_origin(doc_id, fetched_from):
         return doc
     # The id names another host: only that host can vouch for it.
-    again = await _get_json(runtime, doc_id)
-    again_from = again.pop("__fetched_from__")
+    again, again_from = await _get_json(runtime, doc_id)
     if again.get("id") != doc_id or not same_origin(doc_id, again_from):
         raise FetchError(f"{uri} claims the id {doc_id}, which its own host does not confirm")
     return again
