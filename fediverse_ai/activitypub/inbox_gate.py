@@ -8,7 +8,9 @@ digest, domain policy) so a flood of junk never makes us fetch anything; the key
 A busy inbox sees the same few keys over and over, so verified keys and domain policies are
 remembered per process for ``GateCache.TTL_S`` seconds: a known sender's activity is admitted
 without a database read. A key that stops verifying falls through to the database and a
-refetch; a new domain suspension or account suspension takes effect within the TTL.
+refetch; a new domain suspension or account suspension takes effect within the TTL. A key
+that could not be resolved or verified is not fetched again for ``FAILED_TTL_S`` seconds, so
+a flood of badly signed requests costs one fetch, not one per request.
 
 Public API: ``admit(runtime, request) -> Admitted`` raising ``Refused(status, message)``;
 ``parse_activity(body)``; ``ACCEPTED_CONTENT_TYPES``; ``content_type_ok(value)``.
@@ -85,11 +87,13 @@ class GateCache:
     """Verified keys and domain suspension, per Runtime, each entry for TTL_S seconds."""
 
     TTL_S = 60.0
+    FAILED_TTL_S = 30.0
     MAX_ENTRIES = 10_000
 
     def __init__(self) -> None:
         self.keys: OrderedDict[str, tuple[float, _KnownKey]] = OrderedDict()
         self.hosts: OrderedDict[str, tuple[float, bool]] = OrderedDict()
+        self.failed: OrderedDict[str, tuple[float, bool]] = OrderedDict()
 
     @staticmethod
     def _get(table: OrderedDict[str, tuple[float, Any]], name: str) -> Any:
@@ -98,8 +102,9 @@ class GateCache:
             return None
         return entry[1]
 
-    def _put(self, table: OrderedDict[str, tuple[float, Any]], name: str, value: Any) -> None:
-        table[name] = (time.monotonic() + self.TTL_S, value)
+    def _put(self, table: OrderedDict[str, tuple[float, Any]], name: str, value: Any,
+             ttl: float | None = None) -> None:
+        table[name] = (time.monotonic() + (self.TTL_S if ttl is None else ttl), value)
         table.move_to_end(name)
         while len(table) > self.MAX_ENTRIES:
             table.popitem(last=False)
@@ -109,6 +114,13 @@ class GateCache:
 
     def remember_key(self, key_id: str, owner: Account) -> None:
         self._put(self.keys, key_id, _KnownKey(owner.uri, owner.public_key_pem, owner.suspended_at is not None))
+
+    def recently_failed(self, key_id: str) -> bool:
+        return bool(self._get(self.failed, key_id))
+
+    def remember_failure(self, key_id: str) -> None:
+        self.keys.pop(key_id, None)
+        self._put(self.failed, key_id, True, self.FAILED_TTL_S)
 
     def host_suspended(self, host: str) -> bool | None:
         return self._get(self.hosts, host)
@@ -159,8 +171,14 @@ async def _admit_from_database(runtime: Runtime, cache: GateCache, activity: dic
         if key_owner is None and _is_self_delete(activity, actor) and await find_by_uri(session, actor) is None:
             # A deleted actor's key cannot be fetched any more and we never knew it: nothing to do.
             return Admitted(activity, activity["id"], actor, parsed.key_id, False)
-    signer = await fetch.resolve_key(runtime, parsed.key_id, parsed.verify, known=key_owner)
+    if key_owner is not None and parsed.verify(key_owner.public_key_pem):
+        signer: Account | None = key_owner
+    elif cache.recently_failed(parsed.key_id):
+        raise Refused(401, f"the key {parsed.key_id} failed moments ago; not fetching it again yet")
+    else:
+        signer = await fetch.resolve_key(runtime, parsed.key_id, parsed.verify, known=key_owner)
     if signer is None:
+        cache.remember_failure(parsed.key_id)
         raise Refused(401, f"the signature does not verify with the key {parsed.key_id}")
     if signer.uri != actor:
         raise Refused(401, f"signed by {signer.uri}, but the activity's actor is {actor}")

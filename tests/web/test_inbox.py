@@ -245,3 +245,13 @@ async def test_a_remembered_key_still_refuses_forgeries(app: Quart, runtime: Run
     assert await post(app, follow(bob, 3), bob, key=generate_rsa_keypair()[0]) == 401
     assert await post(app, follow(bob, 4), mallory) == 401
     assert await stored(runtime) == (3, 3)
+
+
+async def test_a_flood_of_forged_signatures_costs_one_key_fetch(app: Quart, runtime: Runtime,
+                                                                 peer: FakePeer) -> None:
+    bob = serve_actor(peer)
+    forger = generate_rsa_keypair()[0]
+    for n in range(5):
+        assert await post(app, follow(bob, n), bob, key=forger) == 401
+    assert sum(1 for r in peer.requests if r.path == "/users/bob") == 1
+    assert await stored(runtime) == (0, 0)
