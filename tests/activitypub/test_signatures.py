@@ -203,3 +203,23 @@ def test_a_created_parameter_signature_verifies_and_its_clock_is_checked(keys: t
     assert parse_request_signature(incoming("POST", INBOX, signed(NOW), BODY), now=NOW).verify(public)
     with pytest.raises(SignatureError, match="too old"):
         parse_request_signature(incoming("POST", INBOX, signed(NOW - dt.timedelta(days=1)), BODY), now=NOW)
+
+
+@pytest.mark.parametrize("headers", [
+    {"Signature": 'keyId="k",signature="!!!not base64",headers="(request-target) host date digest"'},
+    {"Signature": 'keyId="k",signature="AAAA",headers="(request-target) digest"'},
+    {"Signature": 'keyId="k",signature="AAAA",headers="(request-target) host date digest"', "Date": "yesterday"},
+    {"Signature": 'keyId="k",signature="AAAA",algorithm="ed25519",headers="date digest"'},
+    {"Signature": 'keyId="k",signature="AAAA",headers="(request-target) (created) digest",created="soon"'},
+    {"Signature": 'keyId="k",signature="AAAA",headers="date digest"', "Date": "Wed, 25 Nov 2026 12:00:00 GMT"},
+    {"Signature-Input": 'sig1=("@method" "@target-uri" "content-digest");created="x";keyid="k"',
+     "Signature": "sig1=:AAAA:", "Content-Digest": "sha-256=:AAAA:"},
+    {"Signature-Input": 'sig1=("@method" "@target-uri" "content-digest");created=1', "Signature": "sig1=:AAAA:"},
+    {"Signature-Input": 'sig1=("@method");created=1;keyid="k";alg="hmac-sha256"', "Signature": "sig1=:AAAA:"},
+    {"Signature-Input": 'sig1=("@method" "@target-uri" "content-digest");created=1;keyid="k"',
+     "Signature": "sig2=:AAAA:"},
+])
+def test_malformed_signatures_are_signature_errors(headers: dict[str, str]) -> None:
+    """Whatever a sender puts in these headers, the answer is a SignatureError (401), never a crash."""
+    with pytest.raises(SignatureError):
+        parse_request_signature(incoming("POST", INBOX, headers, BODY), now=NOW)
