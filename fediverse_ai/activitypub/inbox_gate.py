@@ -143,9 +143,12 @@ async def admit(runtime: Runtime, request: IncomingRequest) -> Admitted:
         raise Refused(401, str(exc)) from None
     try:
         actor = check_activity_origin(activity)
-        hosts = {host_of(actor), host_of(parsed.key_id)}
     except OriginError as exc:
         raise Refused(400, str(exc)) from None
+    try:
+        hosts = {host_of(actor), host_of(parsed.key_id)}
+    except OriginError:
+        raise Refused(401, f"the keyId {parsed.key_id!r} is not an http(s) URL we can resolve") from None
     cache = gate_cache(runtime)
     for host in hosts:
         if cache.host_suspended(host):

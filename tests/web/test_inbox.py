@@ -255,3 +255,9 @@ async def test_a_flood_of_forged_signatures_costs_one_key_fetch(app: Quart, runt
         assert await post(app, follow(bob, n), bob, key=forger) == 401
     assert sum(1 for r in peer.requests if r.path == "/users/bob") == 1
     assert await stored(runtime) == (0, 0)
+
+
+async def test_a_key_id_that_is_not_a_url_is_401(app: Quart, runtime: Runtime, peer: FakePeer) -> None:
+    bob = serve_actor(peer)
+    assert await post(app, follow(bob), bob, key_id="did:key:z6Mkabc") == 401
+    assert await stored(runtime) == (0, 0)
