@@ -33,7 +33,7 @@ from ..runtime import Runtime
 from ..services import remote_accounts
 from ..services.accounts import ensure_instance_actor
 from ..timeutil import utcnow
-from .actors import ActorError, parse_actor
+from .actors import ActorError, RemoteActor, parse_actor
 from .netguard import BlockedAddressError
 from .origin import host_of, same_origin
 from .transport import TransportError, signed_get, unsigned_get
@@ -103,16 +103,24 @@ def _stale(account: Account, runtime: Runtime) -> bool:
     return age > dt.timedelta(seconds=runtime.settings.federation.actor_refresh_s)
 
 
-async def _store_actor(runtime: Runtime, doc: dict[str, Any], *, key_id: str | None = None) -> Account:
-    try:
-        actor = parse_actor(doc, key_id=key_id)
-    except ActorError as exc:
-        raise FetchError(str(exc)) from exc
+async def _upsert(runtime: Runtime, actor: RemoteActor) -> Account:
     async with runtime.db.transaction() as session:
         try:
             return await remote_accounts.upsert_remote_account(session, actor)
         except AppError as exc:
             raise FetchError(exc.message) from exc
+
+
+async def _store_actor(runtime: Runtime, doc: dict[str, Any], *, key_id: str | None = None) -> Account:
+    try:
+        actor = parse_actor(doc, key_id=key_id)
+    except ActorError as exc:
+        raise FetchError(str(exc)) from exc
+    try:
+        return await _upsert(runtime, actor)
+    except IntegrityError:
+        # A concurrent request stored the same new actor first: this one is now an update.
+        return await _upsert(runtime, actor)
 
 
 async def fetch_actor(runtime: Runtime, uri: str, *, force: bool = False) -> Account:

@@ -3,6 +3,7 @@ refetched once when they rotate, WebFinger, same-origin checks and the SSRF guar
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 
@@ -136,3 +137,13 @@ async def test_a_key_document_naming_an_owner_elsewhere_is_refused(runtime: Runt
     peer.documents["/keys/x"] = {"id": f"{peer.base}/keys/x", "type": "CryptographicKey",
                                  "owner": "https://victim.example/users/v", "publicKeyPem": "x"}
     assert await fetch.resolve_key(runtime, f"{peer.base}/keys/x", lambda pem: True) is None
+
+
+async def test_concurrent_first_fetches_of_one_actor_store_one_row(runtime: Runtime, peer: FakePeer) -> None:
+    """Several inbox requests from a new actor at once: each fetch stores or refreshes, none fails."""
+    bob = serve_actor(peer)
+    accounts = await asyncio.gather(*(fetch.fetch_actor(runtime, bob.uri) for _ in range(4)))
+    assert len({a.id for a in accounts}) == 1
+    async with runtime.db.session() as session:
+        assert (await session.execute(select(func.count()).select_from(Account).where(
+            Account.uri == bob.uri))).scalar_one() == 1
