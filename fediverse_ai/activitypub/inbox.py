@@ -70,14 +70,17 @@ async def process(job: JobContext) -> None:
     item_id = job.payload["inbox_item_id"]
     db = job.runtime.db
     async with db.session() as session:
-        item = await session.get(InboxItem, item_id)
-    if item is None or item.state in ("done", "ignored"):
+        row = (await session.execute(
+            select(InboxItem, Account).outerjoin(Account, Account.uri == InboxItem.actor_uri)
+            .where(InboxItem.id == item_id))).first()
+    if row is None or row[0].state in ("done", "ignored"):
         return
+    item, known = row
     try:
         activity = json.loads(item.body)
         if not isinstance(activity, dict):
             raise NoteError("the activity is not a JSON object")
-        actor = await _actor(job.runtime, item.actor_uri)
+        actor = await _actor(job.runtime, item.actor_uri, known)
         ctx = Ctx(job.runtime, activity, actor, item_id)
         await dispatch(ctx)
     except Ignored as exc:
@@ -109,9 +112,8 @@ async def _finish(runtime: Runtime, item_id: int, state: str, error: str | None)
         await session.execute(_mark(item_id, state, error))
 
 
-async def _actor(runtime: Runtime, uri: str) -> Account:
-    async with runtime.db.session() as session:
-        account = await remote_accounts.find_by_uri(session, uri)
+async def _actor(runtime: Runtime, uri: str, account: Account | None) -> Account:
+    """The sender: as stored with the item (the inbox resolved its key), fetched otherwise."""
     if account is not None:
         if account.local:
             raise OriginError(f"{uri} is one of our own accounts")
