@@ -272,3 +272,12 @@ async def record_success(db: Any, host: str) -> None:
             .values(failure_days=[], failures=0, unavailable_since=None, last_success_at=utcnow())
             .execution_options(synchronize_session=False)
         )
+
+
+async def troubled_hosts(db: Any, limit: int = 50) -> list[RemoteHost]:
+    """Hosts with delivery failures on record, unavailable ones first (for admins)."""
+    async with db.session() as session:
+        return list((await session.execute(
+            select(RemoteHost).where(RemoteHost.failures > 0)
+            .order_by(RemoteHost.unavailable_since.is_(None), RemoteHost.failures.desc()).limit(limit)
+        )).scalars())
