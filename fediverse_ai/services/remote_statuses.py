@@ -10,6 +10,7 @@ import datetime as dt
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..activitypub import media_cache
 from ..activitypub.notes import RemoteMedia, RemoteNote
 from ..config import Settings
 from ..ids import new_id
@@ -36,6 +37,15 @@ def _media_row(author: Account, status_id: int, position: int, media: RemoteMedi
         blurhash=media.blurhash, description=media.description, focus_x=media.focus[0], focus_y=media.focus[1],
         generated=media.generated, recipe=media.recipe,
     )
+
+
+async def _add_media(session: AsyncSession, author: Account, status_id: int, note: RemoteNote) -> None:
+    """Attachment rows pointing at the remote files, and a job caching each of them here."""
+    rows = [_media_row(author, status_id, position, media) for position, media in enumerate(note.media)]
+    if rows:
+        session.add_all(rows)
+        await session.flush()
+        await media_cache.schedule(session, rows)
 
 
 async def free_id(session: AsyncSession, published: dt.datetime) -> int:
@@ -72,8 +82,7 @@ async def store_remote_status(session: AsyncSession, settings: Settings, author:
     )
     session.add(status)
     await session.flush()
-    for position, media in enumerate(note.media):
-        session.add(_media_row(author, status.id, position, media))
+    await _add_media(session, author, status.id, note)
     mentions = await _accounts_by_uri(session, note.mention_uris)
     await set_mentions(session, status.id, mentions, replace=False)
     await set_tags(session, status.id, note.hashtags, replace=False)
@@ -135,8 +144,7 @@ async def update_remote_status(session: AsyncSession, settings: Settings, status
         for item in current:
             item.status_id = None
         author = await session.get_one(Account, status.account_id)
-        for position, media in enumerate(note.media):
-            session.add(_media_row(author, status.id, position, media))
+        await _add_media(session, author, status.id, note)
     await set_mentions(session, status.id, await _accounts_by_uri(session, note.mention_uris))
     await set_tags(session, status.id, note.hashtags)
     await _notify_boosters(session, status)

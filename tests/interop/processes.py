@@ -54,7 +54,7 @@ class ProcessInstance:
             "DATABASE_URL": s.database.url, "DATABASE_POOL_SIZE": "4", "MEDIA_DIR": str(s.media.dir),
             "FEDERATION_ALLOW_PRIVATE_ADDRESSES": "true", "FEDERATION_REQUEST_TIMEOUT_S": "10",
             "WORKERS_POLL_INTERVAL_S": "0.1", "WORKERS_LEASE_S": str(self.lease_s),
-            "WORKERS_LANES": f"delivery={self.delivery_concurrency},inbox=4,fetch=2,generation=0,media=0,system=1",
+            "WORKERS_LANES": f"delivery={self.delivery_concurrency},inbox=4,fetch=2,generation=0,media=2,system=1",
             "LOGGING_FORMAT": "json", "LOGGING_LEVEL": "INFO",
         }
         clean = {k: v for k, v in os.environ.items() if not k.startswith("FEDIVERSE_AI_")}
