@@ -84,10 +84,18 @@ async def audience_inboxes(
             url = shared or inbox
             if url:
                 found.setdefault(url, None)
-    suspended = set((await session.execute(
+    suspended = {d.lower() for d in (await session.execute(
         select(DomainPolicy.domain).where(DomainPolicy.severity == "suspend")
-    )).scalars())
-    return [url for url in found if host_of(url) and host_of(url).split(":")[0] not in suspended]
+    )).scalars()}
+    return [url for url in found if host_of(url) and not _covered(host_of(url), suspended)]
+
+
+def _covered(host: str, domains: set[str]) -> bool:
+    """Is the host, or a domain above it, in ``domains`` (policies cover subdomains)?"""
+    if host in domains:
+        return True
+    labels = host.split(":")[0].split(".")
+    return any(".".join(labels[i:]) in domains for i in range(len(labels)))
 
 
 @job_handler("delivery.fanout", lane="delivery", max_attempts=8)
