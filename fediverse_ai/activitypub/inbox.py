@@ -96,6 +96,10 @@ async def process(job: JobContext) -> None:
         reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         await _finish(job.runtime, item_id, "failed", reason)
         raise PermanentJobError(reason) from exc
+    except Exception as exc:  # a bug or a lost race: retried; the last attempt records why
+        if job.job.attempts >= job.job.max_attempts:
+            await _finish(job.runtime, item_id, "failed", f"{type(exc).__name__}: {exc}")
+        raise
     if not ctx.finished:
         await _finish(job.runtime, item_id, "done", None)
 
