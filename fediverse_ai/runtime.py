@@ -5,7 +5,7 @@ globals."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .db import Database
@@ -19,6 +19,9 @@ class Runtime:
     settings: Settings
     db: Database
     _http: aiohttp.ClientSession | None = field(default=None, repr=False)
+    # Per-process caches by owner module (e.g. the inbox gate's verified keys): they live and
+    # die with this Runtime, so two runtimes (two tests, two instances) never share one.
+    caches: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:

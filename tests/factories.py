@@ -13,7 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse_ai.config import Settings
-from fediverse_ai.models import Account, Job, MediaAttachment
+from fediverse_ai.jobs import Worker, enqueue
+from fediverse_ai.models import Account, InboxItem, Job, MediaAttachment
+from fediverse_ai.runtime import Runtime
 from fediverse_ai.services.accounts import create_local_user
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -78,3 +80,15 @@ async def jobs(session: AsyncSession, kind: str) -> list[Job]:
 async def activities(session: AsyncSession) -> list[dict[str, Any]]:
     """Activities queued for fan-out, oldest first, each with its audience."""
     return [j.payload for j in await jobs(session, "delivery.fanout")]
+
+
+async def receive(runtime: Runtime, activity: dict[str, Any]) -> InboxItem:
+    """Store the activity as the web inbox does, then step the inbox lane once."""
+    async with runtime.db.transaction() as session:
+        item = InboxItem(activity_id=activity["id"], actor_uri=activity["actor"], body=json.dumps(activity))
+        session.add(item)
+        await session.flush()
+        await enqueue(session, "inbox.process", {"inbox_item_id": item.id})
+    assert await Worker(runtime, "inbox").run_once() == 1
+    async with runtime.db.session() as session:
+        return await session.get_one(InboxItem, item.id)

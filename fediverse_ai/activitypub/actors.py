@@ -157,7 +157,7 @@ def parse_actor(doc: Any, *, key_id: str | None = None) -> RemoteActor:
     if not uri:
         raise ActorError("actor has no id")
     if not kinds or kinds[0] not in ACTOR_TYPES:
-        raise ActorError(f"{uri} is a {kinds[0] if kinds else 'typeless object'}, not an actor")
+        raise ActorError(f"{uri} is not an actor (type {kinds[0] if kinds else None})")
     username, inbox = _str(doc, "preferredUsername"), _str(doc, "inbox")
     if not username or not inbox:
         raise ActorError(f"actor {uri} lacks preferredUsername or inbox")

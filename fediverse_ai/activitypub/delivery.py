@@ -18,7 +18,9 @@ import datetime as dt
 import email.utils
 import json
 import logging
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -82,10 +84,18 @@ async def audience_inboxes(
             url = shared or inbox
             if url:
                 found.setdefault(url, None)
-    suspended = set((await session.execute(
+    suspended = {d.lower() for d in (await session.execute(
         select(DomainPolicy.domain).where(DomainPolicy.severity == "suspend")
-    )).scalars())
-    return [url for url in found if host_of(url) and host_of(url).split(":")[0] not in suspended]
+    )).scalars()}
+    return [url for url in found if host_of(url) and not _covered(host_of(url), suspended)]
+
+
+def _covered(host: str, domains: set[str]) -> bool:
+    """Is the host, or a domain above it, in ``domains`` (policies cover subdomains)?"""
+    if host in domains:
+        return True
+    labels = host.split(":")[0].split(".")
+    return any(".".join(labels[i:]) in domains for i in range(len(labels)))
 
 
 @job_handler("delivery.fanout", lane="delivery", max_attempts=8)
@@ -122,6 +132,66 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - utcnow()).total_seconds())
 
 
+@dataclass(frozen=True)
+class Signer:
+    """What signing needs from a local actor; duck-types as the Account transport expects."""
+
+    uri: str
+    key_id: str
+    private_key_pem: str
+
+
+class _Cache:
+    """Per-process caches that keep the database out of the hot path of a delivery: the
+    signing key of each actor, and which hosts are unavailable (refreshed every few seconds).
+    A fan-out of 10,000 deliveries would otherwise read the same two rows 10,000 times."""
+
+    SIGNER_TTL_S = 300.0
+    HOSTS_TTL_S = 10.0
+
+    def __init__(self) -> None:
+        self.signers: dict[int, tuple[float, Signer]] = {}
+        self.unavailable: dict[str, dt.datetime] = {}  # host -> its last failure
+        self.failing: set[str] = set()  # hosts with failures on record, cleared by a success
+        self.hosts_loaded_at = -1e9
+
+    async def signer(self, db: Any, actor_id: int) -> Signer | None:
+        now = time.monotonic()
+        cached = self.signers.get(actor_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        async with db.session() as session:
+            actor = await session.get(Account, actor_id)
+        if actor is None or not actor.private_key_pem:
+            return None
+        signer = Signer(actor.uri, actor.key_id, actor.private_key_pem)
+        self.signers[actor_id] = (now + self.SIGNER_TTL_S, signer)
+        return signer
+
+    async def probe_wait(self, db: Any, host: str) -> float:
+        """Seconds until an unavailable host may be tried again (0 when it may be now)."""
+        now = time.monotonic()
+        if now - self.hosts_loaded_at > self.HOSTS_TTL_S:
+            async with db.session() as session:
+                rows = (await session.execute(
+                    select(RemoteHost.domain, RemoteHost.last_failure_at, RemoteHost.unavailable_since)
+                    .where(RemoteHost.failures > 0))).all()
+            self.failing = {domain for domain, _, _ in rows}
+            self.unavailable = {domain: last or utcnow() for domain, last, since in rows if since is not None}
+            self.hosts_loaded_at = now
+        last_failure = self.unavailable.get(host)
+        if last_failure is None:
+            return 0.0
+        return max(0.0, (last_failure + PROBE_INTERVAL - utcnow()).total_seconds())
+
+    def forget_host(self, host: str) -> None:
+        self.unavailable.pop(host, None)
+        self.failing.discard(host)
+
+
+cache = _Cache()
+
+
 @job_handler("delivery.deliver", lane="delivery", max_attempts=16)
 async def deliver(ctx: JobContext) -> None:
     """Stage two: one signed POST to one inbox; the outcome feeds the retry policy."""
@@ -130,17 +200,14 @@ async def deliver(ctx: JobContext) -> None:
     p = ctx.payload
     inbox, host = p["inbox"], ctx.job.host or host_of(p["inbox"])
     db = ctx.runtime.db
-    async with db.session() as session:
-        actor = await session.get(Account, p["actor_id"])
-        health = await session.scalar(select(RemoteHost).where(RemoteHost.domain == host))
-    if actor is None or not actor.private_key_pem:
+    signer = await cache.signer(db, p["actor_id"])
+    if signer is None:
         raise PermanentJobError(f"actor {p['actor_id']} cannot sign")
-    if health is not None and health.unavailable_since is not None and health.last_failure_at is not None:
-        wait = health.last_failure_at + PROBE_INTERVAL - utcnow()
-        if wait.total_seconds() > 0:
-            raise JobError(f"{host} is unavailable; next probe later", retry_after=wait.total_seconds())
+    wait = await cache.probe_wait(db, host)
+    if wait > 0:
+        raise JobError(f"{host} is unavailable; next probe later", retry_after=wait)
     try:
-        response = await transport.signed_post(ctx.runtime, inbox, p["body"].encode(), actor)
+        response = await transport.signed_post(ctx.runtime, inbox, p["body"].encode(), signer)  # type: ignore[arg-type]
     except transport.BlockedAddressError as exc:
         raise PermanentJobError(f"{inbox}: {exc}") from exc
     except transport.TransportError as exc:
@@ -148,7 +215,7 @@ async def deliver(ctx: JobContext) -> None:
         raise JobError(f"{inbox}: {exc}") from exc
     status = response.status
     if 200 <= status < 300:
-        if health is not None and (health.failure_days or health.unavailable_since):
+        if host in cache.failing:
             await record_success(db, host)
         return
     error = f"{inbox} answered {status}"
@@ -199,13 +266,26 @@ async def record_failure(db: Any, host: str, error: str) -> None:
         row.last_failure_at = now
         if len(days) >= UNAVAILABLE_AFTER_DAYS and row.unavailable_since is None:
             row.unavailable_since = now
+        cache.failing.add(host)
+        if row.unavailable_since is not None:
+            cache.unavailable[host] = now
             log.warning("host marked unavailable", extra={"host": host, "days": len(days)})
 
 
 async def record_success(db: Any, host: str) -> None:
+    cache.forget_host(host)
     async with db.transaction() as session:
         await session.execute(
             update(RemoteHost).where(RemoteHost.domain == host)
             .values(failure_days=[], failures=0, unavailable_since=None, last_success_at=utcnow())
             .execution_options(synchronize_session=False)
         )
+
+
+async def troubled_hosts(db: Any, limit: int = 50) -> list[RemoteHost]:
+    """Hosts with delivery failures on record, unavailable ones first (for admins)."""
+    async with db.session() as session:
+        return list((await session.execute(
+            select(RemoteHost).where(RemoteHost.failures > 0)
+            .order_by(RemoteHost.unavailable_since.is_(None), RemoteHost.failures.desc()).limit(limit)
+        )).scalars())

@@ -9,11 +9,11 @@ old, then refetched; a refresh that fails keeps the cached copy.
 Public API:
     fetch_object(runtime, uri) -> dict                 any AS2 object, same-origin checked
     fetch_actor(runtime, uri, force=False) -> Account  cached remote actor (fetched if stale)
-    resolve_key(runtime, key_id, verify) -> Account | None
+    resolve_key(runtime, key_id, verify, known=None) -> Account | None
         the account owning key_id whose key makes verify(pem) true; fetches an unknown key,
         and refetches ONCE when verification fails (keys rotate); None means 401
     webfinger(runtime, "user@host") -> actor URI;  resolve_account(runtime, "user@host") -> Account
-    FetchError (the remote answered badly or not at all; BlockedAddressError is one)
+    FetchError (the remote answered badly or not at all, or its address is refused by netguard)
 """
 
 from __future__ import annotations
@@ -24,13 +24,16 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urldefrag
 
+from sqlalchemy.exc import IntegrityError
+
+from .. import urls
 from ..errors import AppError
 from ..models import Account
 from ..runtime import Runtime
 from ..services import remote_accounts
 from ..services.accounts import ensure_instance_actor
 from ..timeutil import utcnow
-from .actors import ActorError, parse_actor
+from .actors import ActorError, RemoteActor, parse_actor
 from .netguard import BlockedAddressError
 from .origin import host_of, same_origin
 from .transport import TransportError, signed_get, unsigned_get
@@ -46,11 +49,22 @@ class FetchError(Exception):
 
 
 async def _instance_actor(runtime: Runtime) -> Account:
-    async with runtime.db.transaction() as session:
-        return await ensure_instance_actor(session, runtime.settings)
+    """The signer of our fetches; created on first use (two first uses at once: one wins)."""
+    uri = urls.actor(runtime.settings, urls.INSTANCE_ACTOR_USERNAME)
+    async with runtime.db.session() as session:
+        found = await remote_accounts.find_by_uri(session, uri)
+    if found is not None:
+        return found
+    try:
+        async with runtime.db.transaction() as session:
+            return await ensure_instance_actor(session, runtime.settings)
+    except IntegrityError:
+        async with runtime.db.session() as session:
+            return await remote_accounts.find_by_uri(session, uri)  # type: ignore[return-value]
 
 
-async def _get_json(runtime: Runtime, url: str) -> dict[str, Any]:
+async def _get_json(runtime: Runtime, url: str) -> tuple[dict[str, Any], str]:
+    """The JSON object at ``url`` and the URL that finally served it (after redirects)."""
     signer = await _instance_actor(runtime)
     try:
         response = await signed_get(runtime, url, signer)
@@ -64,22 +78,19 @@ async def _get_json(runtime: Runtime, url: str) -> dict[str, Any]:
         raise FetchError(f"GET {url} did not answer JSON") from None
     if not isinstance(doc, dict):
         raise FetchError(f"GET {url} answered JSON that is not an object")
-    doc["__fetched_from__"] = response.url
-    return doc
+    return doc, response.url
 
 
 async def fetch_object(runtime: Runtime, uri: str) -> dict[str, Any]:
     """The document at ``uri``; its id must be on the host that served it."""
-    doc = await _get_json(runtime, uri)
-    fetched_from = doc.pop("__fetched_from__")
+    doc, fetched_from = await _get_json(runtime, uri)
     doc_id = doc.get("id")
     if not isinstance(doc_id, str):
         raise FetchError(f"{uri} has no id")
     if same_origin(doc_id, fetched_from):
         return doc
     # The id names another host: only that host can vouch for it.
-    again = await _get_json(runtime, doc_id)
-    again_from = again.pop("__fetched_from__")
+    again, again_from = await _get_json(runtime, doc_id)
     if again.get("id") != doc_id or not same_origin(doc_id, again_from):
         raise FetchError(f"{uri} claims the id {doc_id}, which its own host does not confirm")
     return again
@@ -92,16 +103,24 @@ def _stale(account: Account, runtime: Runtime) -> bool:
     return age > dt.timedelta(seconds=runtime.settings.federation.actor_refresh_s)
 
 
-async def _store_actor(runtime: Runtime, doc: dict[str, Any], *, key_id: str | None = None) -> Account:
-    try:
-        actor = parse_actor(doc, key_id=key_id)
-    except ActorError as exc:
-        raise FetchError(str(exc)) from exc
+async def _upsert(runtime: Runtime, actor: RemoteActor) -> Account:
     async with runtime.db.transaction() as session:
         try:
             return await remote_accounts.upsert_remote_account(session, actor)
         except AppError as exc:
             raise FetchError(exc.message) from exc
+
+
+async def _store_actor(runtime: Runtime, doc: dict[str, Any], *, key_id: str | None = None) -> Account:
+    try:
+        actor = parse_actor(doc, key_id=key_id)
+    except ActorError as exc:
+        raise FetchError(str(exc)) from exc
+    try:
+        return await _upsert(runtime, actor)
+    except IntegrityError:
+        # A concurrent request stored the same new actor first: this one is now an update.
+        return await _upsert(runtime, actor)
 
 
 async def fetch_actor(runtime: Runtime, uri: str, *, force: bool = False) -> Account:
@@ -121,20 +140,32 @@ async def fetch_actor(runtime: Runtime, uri: str, *, force: bool = False) -> Acc
 
 
 async def _fetch_key_owner(runtime: Runtime, key_id: str) -> Account:
-    """Dereference a key id: either a fragment of the actor document or a key document."""
-    doc = await fetch_object(runtime, urldefrag(key_id).url)
+    """Dereference a key id. Mastodon's are fragments of the actor document; others serve a key
+    document naming its owner, or (GoToSocial) a stub of the actor at the key's own URL. In the
+    last two cases the owner, on the key's host, is fetched for the full actor document."""
+    key_url = urldefrag(key_id).url
+    doc = await fetch_object(runtime, key_url)
     if doc.get("type") in ("Key", "CryptographicKey") or ("owner" in doc and "publicKeyPem" in doc):
         owner = doc.get("owner")
-        if not isinstance(owner, str) or not same_origin(owner, key_id):
-            raise FetchError(f"key {key_id} names an owner on another host")
-        actor_doc = await fetch_object(runtime, owner)
-        return await _store_actor(runtime, actor_doc, key_id=key_id)
-    return await _store_actor(runtime, doc, key_id=key_id)
+    elif doc.get("id") != key_url:
+        owner = doc.get("id")
+    else:
+        return await _store_actor(runtime, doc, key_id=key_id)
+    if not isinstance(owner, str) or not same_origin(owner, key_id):
+        raise FetchError(f"key {key_id} names an owner on another host")
+    actor_doc = await fetch_object(runtime, owner)
+    if actor_doc.get("id") != owner:
+        raise FetchError(f"{owner} answered the document of {actor_doc.get('id')}")
+    return await _store_actor(runtime, actor_doc, key_id=key_id)
 
 
-async def resolve_key(runtime: Runtime, key_id: str, verify: Callable[[str], bool]) -> Account | None:
-    async with runtime.db.session() as session:
-        account = await remote_accounts.find_by_key_id(session, key_id)
+async def resolve_key(runtime: Runtime, key_id: str, verify: Callable[[str], bool], *,
+                      known: Account | None = None) -> Account | None:
+    """``known``: the account the caller already looked up by this key id (saves a query)."""
+    account = known
+    if account is None:
+        async with runtime.db.session() as session:
+            account = await remote_accounts.find_by_key_id(session, key_id)
     if account is not None and verify(account.public_key_pem):
         return account
     if account is not None and account.local:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +32,7 @@ from .fetch import FetchError, fetch_actor, fetch_object
 from .jsonld import id_of
 from .notes import NOTE_TYPES, NoteError, note_to_remote
 from .origin import OriginError, same_origin
-from .threads import MAX_THREAD_DEPTH, relevant, store_note
+from .threads import MAX_THREAD_DEPTH, has_local_followers, relevant, store_note
 from .vocab import first_id, ids_of, parse_time, type_of
 
 log = logging.getLogger("fediverse_ai.inbox")
@@ -45,10 +47,22 @@ class Ctx:
     runtime: Runtime
     activity: dict[str, Any]
     actor: Account
+    item_id: int | None = None
+    finished: bool = False
 
     @property
     def settings(self) -> Settings:
         return self.runtime.settings
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """The handler's transaction; on success it also marks the InboxItem done, so the
+        effect and the record of it commit together."""
+        async with self.runtime.db.transaction() as session:
+            yield session
+            if self.item_id is not None:
+                await session.execute(_mark(self.item_id, "done", None))
+                self.finished = True
 
 
 @job_handler("inbox.process", lane="inbox", max_attempts=8)
@@ -56,15 +70,19 @@ async def process(job: JobContext) -> None:
     item_id = job.payload["inbox_item_id"]
     db = job.runtime.db
     async with db.session() as session:
-        item = await session.get(InboxItem, item_id)
-    if item is None or item.state in ("done", "ignored"):
+        row = (await session.execute(
+            select(InboxItem, Account).outerjoin(Account, Account.uri == InboxItem.actor_uri)
+            .where(InboxItem.id == item_id))).first()
+    if row is None or row[0].state in ("done", "ignored"):
         return
+    item, known = row
     try:
         activity = json.loads(item.body)
         if not isinstance(activity, dict):
             raise NoteError("the activity is not a JSON object")
-        actor = await _actor(job.runtime, item.actor_uri)
-        await dispatch(Ctx(job.runtime, activity, actor))
+        actor = await _actor(job.runtime, item.actor_uri, known)
+        ctx = Ctx(job.runtime, activity, actor, item_id)
+        await dispatch(ctx)
     except Ignored as exc:
         await _finish(job.runtime, item_id, "ignored", str(exc))
         return
@@ -78,22 +96,28 @@ async def process(job: JobContext) -> None:
         reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         await _finish(job.runtime, item_id, "failed", reason)
         raise PermanentJobError(reason) from exc
-    await _finish(job.runtime, item_id, "done", None)
+    except Exception as exc:  # a bug or a lost race: retried; the last attempt records why
+        if job.job.attempts >= job.job.max_attempts:
+            await _finish(job.runtime, item_id, "failed", f"{type(exc).__name__}: {exc}")
+        raise
+    if not ctx.finished:
+        await _finish(job.runtime, item_id, "done", None)
+
+
+def _mark(item_id: int, state: str, error: str | None) -> Any:
+    return (update(InboxItem).where(InboxItem.id == item_id)
+            .values(state=state, error=error[:2000] if error else None,
+                    processed_at=utcnow() if state != "queued" else None)
+            .execution_options(synchronize_session=False))
 
 
 async def _finish(runtime: Runtime, item_id: int, state: str, error: str | None) -> None:
     async with runtime.db.transaction() as session:
-        await session.execute(
-            update(InboxItem).where(InboxItem.id == item_id)
-            .values(state=state, error=error[:2000] if error else None,
-                    processed_at=utcnow() if state != "queued" else None)
-            .execution_options(synchronize_session=False)
-        )
+        await session.execute(_mark(item_id, state, error))
 
 
-async def _actor(runtime: Runtime, uri: str) -> Account:
-    async with runtime.db.session() as session:
-        account = await remote_accounts.find_by_uri(session, uri)
+async def _actor(runtime: Runtime, uri: str, account: Account | None) -> Account:
+    """The sender: as stored with the item (the inbox resolved its key), fetched otherwise."""
     if account is not None:
         if account.local:
             raise OriginError(f"{uri} is one of our own accounts")
@@ -146,7 +170,7 @@ async def _status(session: AsyncSession, uri: str | None) -> Status:
 # --- relationships -------------------------------------------------------------------------
 
 async def on_follow(ctx: Ctx) -> None:
-    async with ctx.runtime.db.transaction() as session:
+    async with ctx.transaction() as session:
         target = await _local_account(session, id_of(ctx.activity.get("object")))
         await follows.receive_follow(session, ctx.settings, ctx.actor, target, ctx.activity["id"])
 
@@ -156,7 +180,7 @@ async def on_answer(ctx: Ctx) -> None:
     if isinstance(obj, dict) and type_of(obj) not in (None, "Follow"):
         raise Ignored(f"{type_of(ctx.activity)} of a {type_of(obj)}")
     object_actor = id_of(obj.get("actor")) if isinstance(obj, dict) else None
-    async with ctx.runtime.db.transaction() as session:
+    async with ctx.transaction() as session:
         row = await follows.follow_for_answer(session, ctx.actor, id_of(obj), object_actor)
         if row is None:
             raise Ignored("no follow of ours matches this answer")
@@ -171,7 +195,7 @@ async def on_undo(ctx: Ctx) -> None:
     inner_id = id_of(inner)
     if isinstance(inner, dict) and id_of(inner.get("actor")) not in (None, ctx.actor.uri):
         raise OriginError(f"{ctx.actor.uri} cannot undo an activity of {id_of(inner.get('actor'))}")
-    async with ctx.runtime.db.transaction() as session:
+    async with ctx.transaction() as session:
         kind = type_of(inner) or await _kind_by_uri(session, ctx.actor, inner_id)
         target_uri = id_of(inner.get("object")) if isinstance(inner, dict) else None
         match kind:
@@ -213,14 +237,14 @@ async def _kind_by_uri(session: AsyncSession, actor: Account, uri: str | None) -
 
 
 async def on_block(ctx: Ctx) -> None:
-    async with ctx.runtime.db.transaction() as session:
+    async with ctx.transaction() as session:
         target = await _local_account(session, id_of(ctx.activity.get("object")))
         await moderation.block(session, ctx.settings, ctx.actor, target, uri=ctx.activity["id"])
 
 
 async def on_flag(ctx: Ctx) -> None:
     uris = ids_of(ctx.activity.get("object"))
-    async with ctx.runtime.db.transaction() as session:
+    async with ctx.transaction() as session:
         accounts = [a for a in (await session.execute(select(Account).where(Account.uri.in_(uris)))).scalars()]
         targets = [a for a in accounts if a.local]
         if not targets:
@@ -236,7 +260,7 @@ async def on_move(ctx: Ctx) -> None:
     if origin != ctx.actor.uri or not target_uri:
         raise OriginError("only an account can move itself, and a Move needs a target")
     new = await fetch_actor(ctx.runtime, target_uri, force=True)
-    async with ctx.runtime.db.transaction() as session:
+    async with ctx.transaction() as session:
         old = await session.get_one(Account, ctx.actor.id)
         new = await session.get_one(Account, new.id)
         await moderation.receive_move(session, ctx.settings, old, new)
@@ -261,7 +285,7 @@ async def on_create(ctx: Ctx) -> None:
     if isinstance(obj, str) and same_origin(obj, ctx.actor.uri):
         ctx.activity["object"] = await fetch_object(ctx.runtime, obj)
     note = note_to_remote(_embedded_note(ctx), followers_url=ctx.actor.followers_url)
-    async with ctx.runtime.db.transaction() as session:
+    async with ctx.transaction() as session:
         if not await relevant(session, ctx.actor, note):
             raise Ignored("nobody here follows the author or is addressed")
         _, created = await store_note(session, ctx.settings, ctx.actor, note)
@@ -275,11 +299,11 @@ async def on_update(ctx: Ctx) -> None:
         if id_of(obj) != ctx.actor.uri:
             raise OriginError(f"{ctx.actor.uri} cannot update the actor {id_of(obj)}")
         parsed = parse_actor(obj)
-        async with ctx.runtime.db.transaction() as session:
+        async with ctx.transaction() as session:
             await remote_accounts.upsert_remote_account(session, parsed)
         return
     note = note_to_remote(_embedded_note(ctx), followers_url=ctx.actor.followers_url)
-    async with ctx.runtime.db.transaction() as session:
+    async with ctx.transaction() as session:
         status = await remote_statuses.by_uri(session, note.uri)
         if status is None or status.deleted_at is not None:
             raise Ignored("an update of a post we do not have")
@@ -290,7 +314,7 @@ async def on_update(ctx: Ctx) -> None:
 
 async def on_delete(ctx: Ctx) -> None:
     object_uri = id_of(ctx.activity.get("object"))
-    async with ctx.runtime.db.transaction() as session:
+    async with ctx.transaction() as session:
         if object_uri == ctx.actor.uri:
             actor = await session.get(Account, ctx.actor.id)
             if actor is not None:
@@ -307,7 +331,7 @@ async def on_delete(ctx: Ctx) -> None:
 
 
 async def on_like(ctx: Ctx) -> None:
-    async with ctx.runtime.db.transaction() as session:
+    async with ctx.transaction() as session:
         status = await _status(session, id_of(ctx.activity.get("object")))
         if not status.local:
             raise Ignored("a like of a post that is not ours")
@@ -320,9 +344,11 @@ async def on_announce(ctx: Ctx) -> None:
         raise Ignored("Announce without object")
     async with ctx.runtime.db.session() as session:
         known = await remote_statuses.by_uri(session, object_uri)
+        if known is None and not await has_local_followers(session, ctx.actor):
+            raise Ignored("a boost of an unknown post by an account nobody here follows")
     if known is None:
         await _fetch_announced(ctx, object_uri)
-    async with ctx.runtime.db.transaction() as session:
+    async with ctx.transaction() as session:
         status = await _status(session, object_uri)
         await interactions.reblog(session, ctx.settings, ctx.actor, status, uri=ctx.activity["id"],
                                   published=parse_time(ctx.activity.get("published")))

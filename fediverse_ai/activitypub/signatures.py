@@ -182,11 +182,12 @@ class _Window:
             raise SignatureError("signature has expired")
 
 
-_CAVAGE_PARAM = re.compile(r'\s*([a-zA-Z]+)\s*=\s*"([^"]*)"\s*(?:,|$)')
+# name="value" pairs; created and expires are bare integers in the draft (quoted by some).
+_CAVAGE_PARAM = re.compile(r'\s*([a-zA-Z]+)\s*=\s*(?:"([^"]*)"|(\d+))\s*(?:,|$)')
 
 
 def _cavage_params(header: str) -> dict[str, str]:
-    params = {m.group(1): m.group(2) for m in _CAVAGE_PARAM.finditer(header)}
+    params = {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _CAVAGE_PARAM.finditer(header)}
     if "keyId" not in params or "signature" not in params:
         raise SignatureError("signature lacks keyId or signature")
     return params

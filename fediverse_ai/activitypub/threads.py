@@ -25,12 +25,16 @@ from .vocab import first_id
 MAX_THREAD_DEPTH = 5
 
 
+async def has_local_followers(session: AsyncSession, account: Account) -> bool:
+    followed = await session.scalar(select(Follow.id).join(Account, Account.id == Follow.account_id).where(
+        Follow.target_account_id == account.id, Follow.accepted.is_(True), Account.domain.is_(None)
+    ).limit(1))
+    return followed is not None
+
+
 async def relevant(session: AsyncSession, author: Account, note: RemoteNote) -> bool:
     """Does anyone here have a reason to see this post?"""
-    followed = await session.scalar(select(Follow.id).join(Account, Account.id == Follow.account_id).where(
-        Follow.target_account_id == author.id, Follow.accepted.is_(True), Account.domain.is_(None)
-    ).limit(1))
-    if followed:
+    if await has_local_followers(session, author):
         return True
     if note.mention_uris:
         local = await session.scalar(select(Account.id).where(
@@ -45,7 +49,8 @@ async def relevant(session: AsyncSession, author: Account, note: RemoteNote) -> 
 async def store_note(session: AsyncSession, settings: Settings, author: Account, note: RemoteNote, *,
                      depth: int = 0) -> tuple[Status, bool]:
     """Store the post; queue a fetch of its parent when the thread above it is unknown."""
-    status, created = await remote_statuses.store_remote_status(session, settings, author, note)
+    status, created = await remote_statuses.store_remote_status(session, settings, author, note,
+                                                                adopt_replies=depth > 0)
     if created and note.in_reply_to_uri and status.in_reply_to_id is None and depth < MAX_THREAD_DEPTH:
         await enqueue(session, "fetch.status", {"uri": note.in_reply_to_uri, "depth": depth + 1},
                       host=host_of(note.in_reply_to_uri) or None)
@@ -75,8 +80,14 @@ async def resolve_status(runtime: Runtime, uri: str, *, depth: int = 0) -> Statu
 @job_handler("fetch.status", lane="fetch", max_attempts=5)
 async def fetch_status(ctx: JobContext) -> None:
     """Fetch one post of a thread (and, through store_note, the one above it)."""
+    uri, depth = ctx.payload["uri"], int(ctx.payload.get("depth", 1))
+    async with ctx.runtime.db.transaction() as session:
+        known = await remote_statuses.by_uri(session, uri)
+        if known is not None:  # it arrived meanwhile: link the replies that waited for it
+            await remote_statuses.adopt_replies_of(session, known)
+            return
     try:
-        await resolve_status(ctx.runtime, ctx.payload["uri"], depth=int(ctx.payload.get("depth", 1)))
+        await resolve_status(ctx.runtime, uri, depth=depth)
     except FetchError as exc:
         if exc.status in (401, 403, 404, 410):
             raise PermanentJobError(str(exc), status=exc.status) from exc

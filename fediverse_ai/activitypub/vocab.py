@@ -87,10 +87,6 @@ def delete(actor: str, object_uri: str, *, to: list[str], cc: list[str] | None =
                      to=to, cc=cc or [])
 
 
-def delete_actor(actor: str) -> Activity:
-    return _activity("Delete", f"{actor}#delete", actor, actor, to=[AS_PUBLIC])
-
-
 def follow(follow_uri: str, actor: str, target: str) -> Activity:
     return _activity("Follow", follow_uri, actor, target, to=[target])
 

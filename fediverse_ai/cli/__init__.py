@@ -15,7 +15,7 @@ from .. import __version__
 from ..config import ConfigError
 from ..errors import AppError
 from ..schema import SchemaBehind
-from . import bootstrap, doctor, generation, jobs, model, serve, users
+from . import bootstrap, doctor, federation, generation, jobs, model, serve, users
 from .common import CommandFailed
 
 DESCRIPTION = """\
@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="config file (default: $FEDIVERSE_AI_CONFIG, then ./config.toml)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (bootstrap, serve, users, jobs, model, generation, doctor):
+    for module in (bootstrap, serve, users, jobs, model, generation, federation, doctor):
         module.register(commands)
     return parser
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..activitypub.delivery import troubled_hosts
 from ..jobs import queue
 from ..runtime import Runtime
 from .common import CommandFailed, run_with_runtime
@@ -36,6 +37,12 @@ def cmd_jobs(args: argparse.Namespace) -> int:
             for row in failing:
                 print(f"  {row['host']:<32} {row['failing_jobs']:>5} job(s)  last: "
                       f"{row['last_status'] or '-'} {(row['last_error'] or '')[:80]}")
+        hosts = await troubled_hosts(runtime.db)
+        if hosts:
+            print("\nDelivery health (failures on distinct days; unavailable hosts are tried every few hours):")
+            for host in hosts:
+                state = f"UNAVAILABLE since {host.unavailable_since:%Y-%m-%d}" if host.unavailable_since else "failing"
+                print(f"  {host.domain:<32} {state:<28} {len(host.failure_days)} day(s), {host.failures} failure(s)")
 
     run_with_runtime(args, body)
     return 0

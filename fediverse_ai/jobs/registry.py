@@ -24,6 +24,7 @@ HANDLER_MODULES = (
     "fediverse_ai.activitypub.delivery",
     "fediverse_ai.activitypub.inbox",
     "fediverse_ai.activitypub.threads",
+    "fediverse_ai.activitypub.media_cache",
     "fediverse_ai.generation.worker",
     "fediverse_ai.services.prompt_posts",
     "fediverse_ai.services.imagine_bot",

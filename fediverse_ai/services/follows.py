@@ -149,6 +149,7 @@ async def receive_follow(session: AsyncSession, settings: Settings, follower: Ac
                             account_ids=[follower.id])
         return None
     row = await find_follow(session, follower.id, target.id)
+    new = row is None
     if row is None:
         row = Follow(account_id=follower.id, target_account_id=target.id, uri=follow_uri, accepted=False)
         session.add(row)
@@ -158,7 +159,7 @@ async def receive_follow(session: AsyncSession, settings: Settings, follower: Ac
     if row.accepted or not target.locked:
         await _accept(session, row, follower, target)
         await _answer(session, target, follower, row, accepted=True)
-    else:
+    elif new:  # a repeated request is not announced twice
         await notifications.notify(session, target, "follow_request", from_account=follower)
     return row
 

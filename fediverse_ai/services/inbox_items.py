@@ -8,7 +8,7 @@ same activity is recognised and queued only once.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,19 +20,17 @@ from ..timeutil import utcnow
 PROCESS_KIND = "inbox.process"
 
 
-async def _store(session: AsyncSession, activity_id: str, actor_uri: str, key_id: str, body: str) -> int | None:
-    if (await session.execute(select(InboxItem.id).where(InboxItem.activity_id == activity_id))).first():
-        return None
-    item = InboxItem(activity_id=activity_id, actor_uri=actor_uri, key_id=key_id, body=body, state="queued",
-                     received_at=utcnow())
-    session.add(item)
-    await session.flush()
-    await enqueue(session, PROCESS_KIND, {"inbox_item_id": item.id})
-    return item.id
+async def _store(session: AsyncSession, activity_id: str, actor_uri: str, key_id: str, body: str) -> int:
+    item_id = (await session.execute(insert(InboxItem).values(
+        activity_id=activity_id, actor_uri=actor_uri, key_id=key_id, body=body, state="queued", received_at=utcnow(),
+    ).returning(InboxItem.id))).scalar_one()
+    await enqueue(session, PROCESS_KIND, {"inbox_item_id": item_id})
+    return item_id
 
 
 async def store_incoming(db: Database, *, activity_id: str, actor_uri: str, key_id: str, body: str) -> int | None:
-    """Store and queue; a concurrent duplicate (unique violation) also yields None."""
+    """Store and queue; a redelivery (the unique activity id already stored) yields None. The
+    unique index decides, not a prior SELECT: one statement fewer on the hot path, and no race."""
     try:
         async with db.transaction() as session:
             return await _store(session, activity_id, actor_uri, key_id, body)

@@ -36,13 +36,22 @@ async def find_by_acct(session: AsyncSession, username: str, domain: str) -> Acc
     ))).scalar_one_or_none()
 
 
-async def domain_suspended(session: AsyncSession, domain: str) -> bool:
-    """True when an admin suspended the domain or a parent domain (policies cover subdomains)."""
+def _domain_candidates(domain: str) -> set[str]:
     labels = domain.lower().split(":")[0].split(".")
-    candidates = {".".join(labels[i:]) for i in range(len(labels))} | {domain.lower()}
-    found = (await session.execute(select(DomainPolicy.id).where(
-        DomainPolicy.domain.in_(candidates), DomainPolicy.severity == "suspend"))).first()
-    return found is not None
+    return {".".join(labels[i:]) for i in range(len(labels))} | {domain.lower()}
+
+
+async def suspended_domains(session: AsyncSession, *domains: str) -> set[str]:
+    """Which of ``domains`` an admin suspended (a policy on a domain covers its subdomains)."""
+    candidates = {d: _domain_candidates(d) for d in domains}
+    rows = set((await session.execute(select(DomainPolicy.domain).where(
+        DomainPolicy.domain.in_(set().union(*candidates.values())), DomainPolicy.severity == "suspend",
+    ))).scalars().all())
+    return {d for d, names in candidates.items() if names & rows}
+
+
+async def domain_suspended(session: AsyncSession, domain: str) -> bool:
+    return bool(await suspended_domains(session, domain))
 
 
 async def upsert_remote_account(session: AsyncSession, actor: RemoteActor) -> Account:

@@ -10,6 +10,7 @@ import datetime as dt
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..activitypub import media_cache
 from ..activitypub.notes import RemoteMedia, RemoteNote
 from ..config import Settings
 from ..ids import new_id
@@ -38,6 +39,15 @@ def _media_row(author: Account, status_id: int, position: int, media: RemoteMedi
     )
 
 
+async def _add_media(session: AsyncSession, author: Account, status_id: int, note: RemoteNote) -> None:
+    """Attachment rows pointing at the remote files, and a job caching each of them here."""
+    rows = [_media_row(author, status_id, position, media) for position, media in enumerate(note.media)]
+    if rows:
+        session.add_all(rows)
+        await session.flush()
+        await media_cache.schedule(session, rows)
+
+
 async def free_id(session: AsyncSession, published: dt.datetime) -> int:
     """An id from the published time (so timelines read in order) that no status has yet:
     many posts share a second, and the low bits of a backdated id are random (1024 per
@@ -50,7 +60,7 @@ async def free_id(session: AsyncSession, published: dt.datetime) -> int:
 
 
 async def store_remote_status(session: AsyncSession, settings: Settings, author: Account,
-                              note: RemoteNote) -> tuple[Status, bool]:
+                              note: RemoteNote, *, adopt_replies: bool = False) -> tuple[Status, bool]:
     """Store a remote post once; (status, created). Replies link to a known parent; mentioned
     local accounts are notified."""
     existing = await by_uri(session, note.uri)
@@ -72,11 +82,10 @@ async def store_remote_status(session: AsyncSession, settings: Settings, author:
     )
     session.add(status)
     await session.flush()
-    for position, media in enumerate(note.media):
-        session.add(_media_row(author, status.id, position, media))
+    await _add_media(session, author, status.id, note)
     mentions = await _accounts_by_uri(session, note.mention_uris)
-    await set_mentions(session, status.id, mentions)
-    await set_tags(session, status.id, note.hashtags)
+    await set_mentions(session, status.id, mentions, replace=False)
+    await set_tags(session, status.id, note.hashtags, replace=False)
     await session.execute(
         update(Account).where(Account.id == author.id)
         .values(statuses_count=Account.statuses_count + 1, last_status_at=published)
@@ -92,12 +101,14 @@ async def store_remote_status(session: AsyncSession, settings: Settings, author:
     if parent is not None and parent.local and parent.account_id not in notified and status.visibility != "direct":
         parent_author = await session.get_one(Account, parent.account_id)
         await notifications.notify(session, parent_author, "mention", from_account=author, status_id=status.id)
-    await _adopt_orphans(session, status)
+    if adopt_replies:
+        await adopt_replies_of(session, status)
     return status, True
 
 
-async def _adopt_orphans(session: AsyncSession, status: Status) -> None:
-    """Replies that arrived before their parent (thread fetched later) link up now."""
+async def adopt_replies_of(session: AsyncSession, status: Status) -> None:
+    """Replies that arrived before their parent link up now. Only the thread fetcher calls it:
+    a parent is missing only when one of its replies queued that fetch."""
     orphans = list((await session.execute(
         select(Status).where(Status.in_reply_to_uri == status.uri, Status.in_reply_to_id.is_(None))
     )).scalars())
@@ -133,8 +144,7 @@ async def update_remote_status(session: AsyncSession, settings: Settings, status
         for item in current:
             item.status_id = None
         author = await session.get_one(Account, status.account_id)
-        for position, media in enumerate(note.media):
-            session.add(_media_row(author, status.id, position, media))
+        await _add_media(session, author, status.id, note)
     await set_mentions(session, status.id, await _accounts_by_uri(session, note.mention_uris))
     await set_tags(session, status.id, note.hashtags)
     await _notify_boosters(session, status)

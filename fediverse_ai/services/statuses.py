@@ -12,6 +12,9 @@ import html
 from collections.abc import Sequence
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy import insert as sa_insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import urls
@@ -69,19 +72,26 @@ def _render(settings: Settings, text: str, mentions: list[Account], generated_mo
     return content
 
 
-async def set_tags(session: AsyncSession, status_id: int, names: Sequence[str]) -> None:
-    await session.execute(delete(StatusTag).where(StatusTag.status_id == status_id))
-    for name in dict.fromkeys(n.lower() for n in names if n):
-        tag = await session.scalar(select(Tag).where(Tag.name == name))
-        if tag is None:
-            tag = Tag(name=name[:255])
-            session.add(tag)
-            await session.flush()
-        session.add(StatusTag(status_id=status_id, tag_id=tag.id))
+async def set_tags(session: AsyncSession, status_id: int, names: Sequence[str], *, replace: bool = True) -> None:
+    """Link the tags, creating those used for the first time; ``replace=False`` for a new
+    status, which has none yet. Two posts introducing one tag at once both succeed (the
+    insert skips names that exist, committed or not)."""
+    if replace:
+        await session.execute(delete(StatusTag).where(StatusTag.status_id == status_id))
+    wanted = list(dict.fromkeys(n.lower()[:255] for n in names if n))
+    if not wanted:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(insert(Tag).values([{"id": new_id(), "name": n} for n in wanted])
+                          .on_conflict_do_nothing(index_elements=["name"]))
+    tag_ids = (await session.execute(select(Tag.id).where(Tag.name.in_(wanted)))).scalars().all()
+    await session.execute(sa_insert(StatusTag), [{"status_id": status_id, "tag_id": t} for t in tag_ids])
 
 
-async def set_mentions(session: AsyncSession, status_id: int, accounts: Sequence[Account]) -> None:
-    await session.execute(delete(Mention).where(Mention.status_id == status_id))
+async def set_mentions(session: AsyncSession, status_id: int, accounts: Sequence[Account], *,
+                       replace: bool = True) -> None:
+    if replace:
+        await session.execute(delete(Mention).where(Mention.status_id == status_id))
     for account in {a.id: a for a in accounts}.values():
         session.add(Mention(status_id=status_id, account_id=account.id))
 
@@ -163,8 +173,8 @@ async def create_status(
     await session.flush()
     for position, item in enumerate(media):
         item.status_id, item.position = status.id, position
-    await set_mentions(session, status.id, mentions)
-    await set_tags(session, status.id, tags)
+    await set_mentions(session, status.id, mentions, replace=False)
+    await set_tags(session, status.id, tags, replace=False)
     if state == "published":
         await _publish(session, settings, author, status, parent)
     return status

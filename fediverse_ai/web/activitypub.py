@@ -146,11 +146,13 @@ async def _follow_collection(username: str, *, followers: bool) -> Response:
 
 
 @blueprint.get("/users/<username>/followers")
+@blueprint.get("/actor/followers", defaults={"username": urls.INSTANCE_ACTOR_USERNAME})
 async def followers(username: str) -> Response:
     return await _follow_collection(username, followers=True)
 
 
 @blueprint.get("/users/<username>/following")
+@blueprint.get("/actor/following", defaults={"username": urls.INSTANCE_ACTOR_USERNAME})
 async def following(username: str) -> Response:
     return await _follow_collection(username, followers=False)
 
@@ -194,7 +196,7 @@ async def inbox(username: str | None = None) -> Response:
         log.info("inbox refused", extra={"status": refused.status, "reason": refused.message,
                                          "path": request.path})
         return _refusal(refused.status, refused.message)
-    if admitted.signer is not None:
+    if admitted.verified:
         await store_incoming(runtime.db, activity_id=admitted.activity_id, actor_uri=admitted.actor_uri,
                              key_id=admitted.key_id, body=body.decode("utf-8", errors="replace"))
     return Response("", status=202)

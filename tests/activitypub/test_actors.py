@@ -111,3 +111,19 @@ def test_normalize_pem_restores_line_breaks() -> None:
     assert pem.splitlines() == ["-----BEGIN PUBLIC KEY-----", "A" * 64, "A" * 36, "-----END PUBLIC KEY-----"]
     with pytest.raises(ActorError):
         normalize_pem("not a key")
+
+
+@pytest.mark.parametrize("path", [
+    "oeee.cafe/ap/users/3609fd4e-d51d-4db8-9f04-4189815864dd.json",
+    "example.com/key.json", "example.com/person.json", "example.com/wrong-type.json",
+    "example.com/cross-origin-actor.json", "example.com/create.json",
+])
+def test_captured_documents_parse_or_are_refused_cleanly(path: str) -> None:
+    """Real and edge-case documents from Fedify's fixtures: an actor parses, anything else is
+    an ActorError (never a crash), so the inbox and fetch code can rely on one exception."""
+    doc = load(path)
+    if path.startswith("oeee.cafe"):
+        assert parse_actor(doc).domain == "oeee.cafe"
+        return
+    with pytest.raises(ActorError):
+        parse_actor(doc)

@@ -17,7 +17,7 @@ from fediverse_ai.activitypub import delivery
 from fediverse_ai.config import Settings
 from fediverse_ai.jobs import Worker
 from fediverse_ai.jobs.registry import load_handlers
-from fediverse_ai.models import Account, Job, RemoteHost
+from fediverse_ai.models import Account, DomainPolicy, Job, RemoteHost
 from fediverse_ai.runtime import Runtime
 from fediverse_ai.services import follows, statuses
 from fediverse_ai.timeutil import utcnow
@@ -32,6 +32,12 @@ SETTINGS = Settings().replace(instance__domain="social.test", instance__scheme="
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.replace(federation__allow_private_addresses=True, instance__scheme="http")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The delivery caches live per process; each test starts with empty ones."""
+    monkeypatch.setattr(delivery, "cache", delivery._Cache())
 
 
 @pytest.fixture
@@ -170,3 +176,16 @@ async def test_unavailable_host_is_not_contacted_until_its_probe(
     job = await deliver_job(runtime)
     assert "unavailable" in job.last_error and job.next_attempt_at > utcnow() + dt.timedelta(hours=5)
     assert len([r for r in peer.requests if r.method == "POST"]) == 1  # no second request
+
+
+async def test_suspended_domains_and_their_subdomains_get_nothing(runtime: Runtime, settings: Settings) -> None:
+    async with runtime.db.transaction() as session:
+        ada = await local(session, settings, "ada")
+        ok = await remote(session, "ok", "fine.example")
+        bad = await remote(session, "bad", "bad.example")
+        sub = await remote(session, "sub", "eu.bad.example")
+        session.add(DomainPolicy(domain="bad.example", severity="suspend"))
+        await session.flush()
+        urls = await delivery.audience_inboxes(session, ada.id, followers=False,
+                                               account_ids=[ok.id, bad.id, sub.id], inboxes=[])
+    assert urls == ["https://fine.example/inbox"]

@@ -3,6 +3,7 @@ refetched once when they rotate, WebFinger, same-origin checks and the SSRF guar
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 
@@ -111,3 +112,38 @@ async def test_private_addresses_are_not_fetched_unless_allowed(runtime: Runtime
     assert peer.requests == []
     async with runtime.db.session() as session:
         assert (await session.execute(select(Account).where(Account.uri == bob.uri))).first() is None
+
+
+async def test_keys_served_apart_from_the_actor_resolve_to_their_owner(runtime: Runtime, peer: FakePeer) -> None:
+    """GoToSocial-style key ids (a path, not a fragment) answered by a stub of the actor, and
+    standalone key documents naming their owner, both lead to the full actor."""
+    bob = serve_actor(peer)
+    key_url = f"{bob.uri}/main-key"
+    bob.document["publicKey"]["id"] = key_url
+    peer.documents["/users/bob/main-key"] = {"id": bob.uri, "type": "Person", "publicKey": bob.document["publicKey"]}
+    owner = await fetch.resolve_key(runtime, key_url, lambda pem: pem.strip() == bob.public_pem.strip())
+    assert owner is not None and owner.uri == bob.uri and owner.inbox_url == f"{bob.uri}/inbox"
+
+    carol = serve_actor(peer, "carol")
+    carol.document["publicKey"]["id"] = f"{peer.base}/keys/carol"
+    peer.documents["/keys/carol"] = {"id": f"{peer.base}/keys/carol", "type": "CryptographicKey",
+                                     "owner": carol.uri, "publicKeyPem": carol.public_pem}
+    owner = await fetch.resolve_key(runtime, f"{peer.base}/keys/carol",
+                                    lambda pem: pem.strip() == carol.public_pem.strip())
+    assert owner is not None and owner.uri == carol.uri
+
+
+async def test_a_key_document_naming_an_owner_elsewhere_is_refused(runtime: Runtime, peer: FakePeer) -> None:
+    peer.documents["/keys/x"] = {"id": f"{peer.base}/keys/x", "type": "CryptographicKey",
+                                 "owner": "https://victim.example/users/v", "publicKeyPem": "x"}
+    assert await fetch.resolve_key(runtime, f"{peer.base}/keys/x", lambda pem: True) is None
+
+
+async def test_concurrent_first_fetches_of_one_actor_store_one_row(runtime: Runtime, peer: FakePeer) -> None:
+    """Several inbox requests from a new actor at once: each fetch stores or refreshes, none fails."""
+    bob = serve_actor(peer)
+    accounts = await asyncio.gather(*(fetch.fetch_actor(runtime, bob.uri) for _ in range(4)))
+    assert len({a.id for a in accounts}) == 1
+    async with runtime.db.session() as session:
+        assert (await session.execute(select(func.count()).select_from(Account).where(
+            Account.uri == bob.uri))).scalar_one() == 1

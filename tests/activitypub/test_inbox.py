@@ -3,33 +3,21 @@ activity type ends in the right service call, and the InboxItem records what hap
 
 from __future__ import annotations
 
-import json
-from typing import Any
+import pytest
+from sqlalchemy import select, update
 
-from sqlalchemy import select
-
+from fediverse_ai.activitypub import inbox
 from fediverse_ai.config import Settings
-from fediverse_ai.jobs import Worker, enqueue
+from fediverse_ai.jobs import Worker
 from fediverse_ai.jobs.registry import load_handlers
 from fediverse_ai.models import Account, Favourite, Follow, InboxItem, Job, Notification, Report, Status, StatusEdit
 from fediverse_ai.runtime import Runtime
 from fediverse_ai.services import follows, statuses
+from fediverse_ai.timeutil import utcnow
 
-from ..factories import activities, fixture, local, remote
+from ..factories import activities, fixture, local, receive, remote
 
 load_handlers()
-
-
-async def receive(runtime: Runtime, activity: dict[str, Any]) -> InboxItem:
-    """Store the activity as the web inbox does, then step the inbox lane once."""
-    async with runtime.db.transaction() as session:
-        item = InboxItem(activity_id=activity["id"], actor_uri=activity["actor"], body=json.dumps(activity))
-        session.add(item)
-        await session.flush()
-        await enqueue(session, "inbox.process", {"inbox_item_id": item.id})
-    assert await Worker(runtime, "inbox").run_once() == 1
-    async with runtime.db.session() as session:
-        return await session.get_one(InboxItem, item.id)
 
 
 async def test_follow_is_accepted_and_undo_ends_it(runtime: Runtime, settings: Settings) -> None:
@@ -192,3 +180,22 @@ async def test_block_flag_and_unknown_types(runtime: Runtime, settings: Settings
         assert await session.scalar(select(Follow.id)) is None
         report = await session.scalar(select(Report))
         assert (report.account_id, report.target_account_id, report.comment) == (service.id, ada.id, "please look")
+
+
+async def test_a_crash_is_retried_and_the_last_attempt_records_it(runtime: Runtime, settings: Settings,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    async with runtime.db.transaction() as session:
+        zed = await remote(session, "zed")
+
+    async def crash(ctx: inbox.Ctx) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(inbox, "dispatch", crash)
+    item = await receive(runtime, {"id": "https://remote.example/x/2", "type": "Like", "actor": zed.uri})
+    assert item.state == "queued"  # the job will try again
+    async with runtime.db.transaction() as session:
+        await session.execute(update(Job).values(attempts=Job.max_attempts - 1, next_attempt_at=utcnow()))
+    await Worker(runtime, "inbox").run_once()
+    async with runtime.db.session() as session:
+        item = await session.get_one(InboxItem, item.id)
+    assert item.state == "failed" and item.error == "RuntimeError: a bug"

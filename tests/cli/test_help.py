@@ -7,7 +7,7 @@ import pytest
 from fediverse_ai.cli import build_parser, main
 
 COMMANDS = [
-    ["init"], ["migrate"], ["run"], ["worker"], ["jobs"], ["doctor"], ["user"],
+    ["init"], ["migrate"], ["run"], ["worker"], ["jobs"], ["lookup"], ["doctor"], ["user"],
     ["user", "create"], ["user", "list"], ["user", "suspend"], ["user", "unsuspend"], ["user", "password"],
     ["model"], ["model", "pull"], ["model", "make-tiny"], ["generate"],
     ["prompt-filter"], ["prompt-filter", "add"], ["prompt-filter", "list"], ["prompt-filter", "remove"],

@@ -56,7 +56,7 @@ class ProcessInstance:
             "FEDERATION_ALLOW_PRIVATE_ADDRESSES": "true", "FEDERATION_REQUEST_TIMEOUT_S": "10",
             "WORKERS_POLL_INTERVAL_S": "0.1", "WORKERS_LEASE_S": str(self.lease_s),
             "WORKERS_LANES": f"delivery={self.delivery_concurrency},inbox=4,fetch=2,"
-                             f"generation={1 if self.generation_model else 0},media=0,system=1",
+                             f"generation={1 if self.generation_model else 0},media=2,system=1",
             "LOGGING_FORMAT": "json", "LOGGING_LEVEL": "INFO",
         }
         if self.generation_model:

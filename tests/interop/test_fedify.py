@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import pytest
 from quart import Response, request
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from fediverse_ai.activitypub.fetch import resolve_account
 from fediverse_ai.activitypub.signatures import IncomingRequest, parse_request_signature
 from fediverse_ai.models import Account, Follow, InboxItem, Job, Status
-from fediverse_ai.services import follows, statuses
+from fediverse_ai.services import follows, interactions, statuses
 
 from ..factories import media
 from .conftest import Instance
@@ -86,6 +87,16 @@ async def test_fedify_follow_is_accepted_and_it_receives_our_image_post(instance
     image_url = attachment["url"] if isinstance(attachment["url"], str) else attachment["url"]["href"]
     fetched = await fedify.admin(f"fetch-media?url={image_url}")
     assert fetched == {"status": 200, "contentType": "image/png", "size": image.file_size, "png": True}
+    # and the status URL serves the same Note to its signed GET
+    served = await fedify.admin(f"fetch?url={quote(post.uri, safe='')}")
+    assert served["id"] == post.uri and served["type"] == "Note" and served["attachment"][0]["width"] == 8
+
+    # And when alice unfollows, the follow is gone on our side
+    await fedify.admin("unfollow", {"actor": instance.painter.uri})
+    await drain(instance.runtime)
+    async with instance.runtime.db.session() as session:
+        assert (await session.execute(select(Follow).where(Follow.target_account_id == instance.painter.id))
+                ).first() is None
 
 
 async def test_we_follow_fedify_and_receive_its_posts(instance: Instance, fedify: FedifyPeer) -> None:
@@ -111,3 +122,14 @@ async def test_we_follow_fedify_and_receive_its_posts(instance: Instance, fedify
     async with runtime.db.session() as session:
         status = (await session.execute(select(Status).where(Status.uri == posted["note"]))).scalar_one()
     assert status.account_id == alice.id and "Hello from" in status.content and "<script>" not in status.content
+
+    # And when painter likes and boosts it, alice receives the Like and the Announce of her note
+    async with runtime.db.transaction() as session:
+        painter, theirs = await session.get_one(Account, instance.painter.id), await session.get_one(Status, status.id)
+        await interactions.favourite(session, runtime.settings, painter, theirs)
+        await interactions.reblog(session, runtime.settings, painter, theirs)
+    await drain(runtime)
+    like = (await wait_for("Fedify to receive our Like", lambda: fedify.received("Like")))[0]
+    announce = (await wait_for("Fedify to receive our Announce", lambda: fedify.received("Announce")))[0]
+    assert like["object"] == posted["note"] and like["actor"] == instance.painter.uri
+    assert announce["object"] == posted["note"]

@@ -97,6 +97,10 @@ async def test_two_instances_federate_the_whole_story(pair: tuple[ProcessInstanc
     assert attachment.description == "AI-generated image: A red fox" and (attachment.width, attachment.height) == (8, 6)
     async with aiohttp.ClientSession() as http, http.get(attachment.remote_url) as response:
         assert response.status == 200 and response.content_type == "image/png"
+    cached = await eventually("A to cache the image", a, select(MediaAttachment.file_path).where(
+        MediaAttachment.id == attachment.id))
+    async with aiohttp.ClientSession() as http, http.get(f"{a.base}/media/{cached}") as response:
+        assert response.status == 200 and await response.read() == (b.workdir / "media" / image.file_path).read_bytes()
 
     # Like and boost from A; B counts them and notifies bob.
     async with rt(a).db.transaction() as session:

@@ -50,6 +50,7 @@ async def test_locked_account_approves_by_hand(runtime: Runtime, settings: Setti
         zed = await remote(session, "zed")
         assert not (await follows.follow(session, settings, ada, bob)).accepted
         await follows.receive_follow(session, settings, zed, bob, "https://remote.example/f/1")
+        await follows.receive_follow(session, settings, zed, bob, "https://remote.example/f/1")  # sent again
     assert await notification_types(runtime, bob) == ["follow_request", "follow_request"]
     async with runtime.db.transaction() as session:
         await follows.authorize(session, settings, bob, zed)

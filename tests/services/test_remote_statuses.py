@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from dataclasses import replace
+
+from sqlalchemy import func, select
 
 from fediverse_ai.activitypub.notes import RemoteNote
 from fediverse_ai.config import Settings
 from fediverse_ai.ids import id_time
+from fediverse_ai.models import Account, StatusTag, Tag
 from fediverse_ai.runtime import Runtime
 from fediverse_ai.services import remote_statuses
 
@@ -31,3 +36,19 @@ async def test_posts_published_in_the_same_second_all_get_ids_of_that_time(runti
     assert len({s.id for s in stored}) == 300
     assert all(WHEN <= id_time(s.id) < WHEN + dt.timedelta(seconds=1) for s in stored)
     assert again.id == stored[0].id and not created
+
+
+async def test_two_posts_introducing_one_tag_at_once_both_store(runtime: Runtime, settings: Settings) -> None:
+    async with runtime.db.transaction() as session:
+        zed = await remote(session, "zed")
+
+    async def store(n: int) -> None:
+        async with runtime.db.transaction() as session:
+            author = await session.get_one(Account, zed.id)
+            tagged = replace(note(n, zed.uri), hashtags=["brandnew", f"only{n}"])
+            await remote_statuses.store_remote_status(session, settings, author, tagged)
+
+    await asyncio.gather(store(1), store(2))
+    async with runtime.db.session() as session:
+        assert (await session.execute(select(func.count()).select_from(Tag))).scalar_one() == 3
+        assert (await session.execute(select(func.count()).select_from(StatusTag))).scalar_one() == 4

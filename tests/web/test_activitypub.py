@@ -102,6 +102,8 @@ async def test_bot_and_instance_actor_types(app: Quart) -> None:
     assert (await (await client.get("/users/robot", headers=AP)).get_json())["type"] == "Service"
     instance = await (await client.get("/actor", headers=AP)).get_json()
     assert instance["type"] == "Application" and instance["inbox"] == "https://social.test/actor/inbox"
+    followers = await (await client.get("/actor/followers", headers=AP)).get_json()
+    assert followers["id"] == instance["followers"] and followers["totalItems"] == 0
     assert (await client.get("/users/nobody", headers=AP)).status_code == 404
 
 

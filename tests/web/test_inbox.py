@@ -199,3 +199,65 @@ async def test_a_deleted_unknown_actor_is_acknowledged_and_dropped(app: Quart, r
     delete = {"id": f"{bob.uri}#delete", "type": "Delete", "actor": bob.uri, "object": bob.uri}
     assert await post(app, delete, bob) == 202
     assert await stored(runtime) == (0, 0)
+
+
+async def test_a_key_on_a_private_address_is_never_fetched(runtime: Runtime, peer: FakePeer) -> None:
+    """With the SSRF guard on (the default), a keyId pointing at a loopback service is not
+    fetched: the request is 401 and nothing is stored."""
+    strict = Runtime.from_settings(runtime.settings.replace(federation__allow_private_addresses=False))
+    try:
+        async with strict.db.transaction() as session:
+            await create_local_user(session, strict.settings, username="painter", email="p@social.test",
+                                    password="long enough")
+        bob = serve_actor(peer)
+        assert await post(create_app(strict, workers=False), follow(bob), bob) == 401
+        assert await stored(strict) == (0, 0)
+    finally:
+        await strict.close()
+    assert peer.requests == []
+
+
+async def test_a_rotated_key_is_refetched_once_and_accepted(app: Quart, runtime: Runtime, peer: FakePeer) -> None:
+    bob = serve_actor(peer)
+    assert await post(app, follow(bob, 1), bob) == 202
+    rotated = serve_actor(peer, keys=generate_rsa_keypair())  # same actor, new key
+    assert await post(app, follow(rotated, 2), rotated) == 202
+    assert await stored(runtime) == (2, 2)
+    assert sum(1 for r in peer.requests if r.path == "/users/bob") == 2
+
+
+async def test_impersonating_a_local_account_is_401(app: Quart, runtime: Runtime, peer: FakePeer) -> None:
+    bob = serve_actor(peer)
+    forged = {"id": f"{PAINTER}/follows/1", "type": "Follow", "actor": PAINTER, "object": bob.uri}
+    assert await post(app, forged, bob, key_id=f"{PAINTER}#main-key") == 401
+    assert await stored(runtime) == (0, 0) and peer.requests == []
+
+
+async def test_a_remembered_key_still_refuses_forgeries(app: Quart, runtime: Runtime, peer: FakePeer) -> None:
+    """Once bob's key is remembered (fast path), a forged signature with his keyId and a
+    Follow in his name signed by mallory are still 401."""
+    bob, mallory = serve_actor(peer), serve_actor(peer, "mallory")
+    assert await post(app, follow(bob, 1), bob) == 202
+    assert await post(app, follow(mallory, 1), mallory) == 202  # both keys now remembered
+    fetches = len(peer.requests)
+    assert await post(app, follow(bob, 2), bob) == 202
+    assert len(peer.requests) == fetches  # admitted from memory
+    assert await post(app, follow(bob, 3), bob, key=generate_rsa_keypair()[0]) == 401
+    assert await post(app, follow(bob, 4), mallory) == 401
+    assert await stored(runtime) == (3, 3)
+
+
+async def test_a_flood_of_forged_signatures_costs_one_key_fetch(app: Quart, runtime: Runtime,
+                                                                 peer: FakePeer) -> None:
+    bob = serve_actor(peer)
+    forger = generate_rsa_keypair()[0]
+    for n in range(5):
+        assert await post(app, follow(bob, n), bob, key=forger) == 401
+    assert sum(1 for r in peer.requests if r.path == "/users/bob") == 1
+    assert await stored(runtime) == (0, 0)
+
+
+async def test_a_key_id_that_is_not_a_url_is_401(app: Quart, runtime: Runtime, peer: FakePeer) -> None:
+    bob = serve_actor(peer)
+    assert await post(app, follow(bob), bob, key_id="did:key:z6Mkabc") == 401
+    assert await stored(runtime) == (0, 0)
