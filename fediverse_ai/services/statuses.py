@@ -81,10 +81,15 @@ async def set_tags(session: AsyncSession, status_id: int, names: Sequence[str], 
     wanted = list(dict.fromkeys(n.lower()[:255] for n in names if n))
     if not wanted:
         return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(Tag).values([{"id": new_id(), "name": n} for n in wanted])
-                          .on_conflict_do_nothing(index_elements=["name"]))
-    tag_ids = (await session.execute(select(Tag.id).where(Tag.name.in_(wanted)))).scalars().all()
+    query = select(Tag.name, Tag.id)
+    found = {name: tag_id for name, tag_id in await session.execute(query.where(Tag.name.in_(wanted)))}
+    missing = [n for n in wanted if n not in found]
+    if missing:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        await session.execute(insert(Tag).values([{"id": new_id(), "name": n} for n in missing])
+                              .on_conflict_do_nothing(index_elements=["name"]))
+        found |= {name: tag_id for name, tag_id in await session.execute(query.where(Tag.name.in_(missing)))}
+    tag_ids = [found[n] for n in wanted]
     await session.execute(sa_insert(StatusTag), [{"status_id": status_id, "tag_id": t} for t in tag_ids])
 
 
