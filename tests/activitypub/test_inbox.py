@@ -211,3 +211,15 @@ async def test_a_message_addressed_to_us_without_a_mention_tag_is_kept(runtime: 
     assert (await receive(runtime, create)).state == "done"
     async with runtime.db.session() as session:
         assert (await session.scalar(select(Status))).visibility == "direct"
+
+
+async def test_mitra_follow_with_an_integrity_proof_is_accepted(runtime: Runtime, settings: Settings) -> None:
+    async with runtime.db.transaction() as session:
+        ada = await local(session, settings, "ada")
+        await remote(session, "silverpill", "mitra.social")
+    follow = fixture("mitra.social/mitra_follow.json") | {"object": ada.uri, "to": [ada.uri]}
+    assert (await receive(runtime, follow)).state == "done"
+    async with runtime.db.session() as session:
+        assert (await session.scalar(select(Follow))).accepted
+        [accept] = await activities(session)
+    assert accept["activity"]["object"]["id"] == follow["id"]
