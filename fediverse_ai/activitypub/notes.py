@@ -176,6 +176,7 @@ class RemoteNote:
     media: list[RemoteMedia] = field(default_factory=list)
     recipe: dict[str, Any] | None = None
     conversation: str | None = None
+    audience: list[str] = field(default_factory=list)  # to + cc, for "is one of ours addressed?"
 
 
 class NoteError(ValueError):
@@ -277,4 +278,5 @@ def note_to_remote(note: dict[str, Any], *, followers_url: str | None = None) ->
         media=media,
         recipe=_recipe(note.get("recipe")),
         conversation=_text(note.get("conversation"))[:2048] or None,
+        audience=[a for a in dict.fromkeys([*to, *cc]) if not is_public(a)],
     )

@@ -33,12 +33,14 @@ async def has_local_followers(session: AsyncSession, account: Account) -> bool:
 
 
 async def relevant(session: AsyncSession, author: Account, note: RemoteNote) -> bool:
-    """Does anyone here have a reason to see this post?"""
+    """Does anyone here have a reason to see this post (follows the author, is mentioned or
+    addressed, or holds the post it replies to)?"""
     if await has_local_followers(session, author):
         return True
-    if note.mention_uris:
+    named = list(dict.fromkeys([*note.mention_uris, *note.audience]))
+    if named:
         local = await session.scalar(select(Account.id).where(
-            Account.uri.in_(note.mention_uris), Account.domain.is_(None)).limit(1))
+            Account.uri.in_(named), Account.domain.is_(None)).limit(1))
         if local:
             return True
     if note.in_reply_to_uri:

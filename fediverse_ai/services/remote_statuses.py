@@ -32,7 +32,7 @@ async def _accounts_by_uri(session: AsyncSession, uris: list[str]) -> list[Accou
 
 def _media_row(author: Account, status_id: int, position: int, media: RemoteMedia) -> MediaAttachment:
     return MediaAttachment(
-        account_id=author.id, status_id=status_id, position=position, kind="image", processing="ready",
+        id=new_id(), account_id=author.id, status_id=status_id, position=position, kind="image", processing="ready",
         content_type=media.content_type, remote_url=media.url, width=media.width, height=media.height,
         blurhash=media.blurhash, description=media.description, focus_x=media.focus[0], focus_y=media.focus[1],
         generated=media.generated, recipe=media.recipe,
@@ -43,8 +43,7 @@ async def _add_media(session: AsyncSession, author: Account, status_id: int, not
     """Attachment rows pointing at the remote files, and a job caching each of them here."""
     rows = [_media_row(author, status_id, position, media) for position, media in enumerate(note.media)]
     if rows:
-        session.add_all(rows)
-        await session.flush()
+        session.add_all(rows)  # flushed by the job inserts below (ids are set here)
         await media_cache.schedule(session, rows)
 
 
@@ -81,7 +80,7 @@ async def store_remote_status(session: AsyncSession, settings: Settings, author:
         published_at=published, edited_at=note.updated if note.updated and note.updated > published else None,
     )
     session.add(status)
-    await session.flush()
+    await session.flush()  # before its media: the unit of work does not know they depend on it
     await _add_media(session, author, status.id, note)
     mentions = await _accounts_by_uri(session, note.mention_uris)
     await set_mentions(session, status.id, mentions, replace=False)

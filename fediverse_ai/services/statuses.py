@@ -81,10 +81,15 @@ async def set_tags(session: AsyncSession, status_id: int, names: Sequence[str], 
     wanted = list(dict.fromkeys(n.lower()[:255] for n in names if n))
     if not wanted:
         return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(Tag).values([{"id": new_id(), "name": n} for n in wanted])
-                          .on_conflict_do_nothing(index_elements=["name"]))
-    tag_ids = (await session.execute(select(Tag.id).where(Tag.name.in_(wanted)))).scalars().all()
+    query = select(Tag.name, Tag.id)
+    found = {name: tag_id for name, tag_id in await session.execute(query.where(Tag.name.in_(wanted)))}
+    missing = [n for n in wanted if n not in found]
+    if missing:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        await session.execute(insert(Tag).values([{"id": new_id(), "name": n} for n in missing])
+                              .on_conflict_do_nothing(index_elements=["name"]))
+        found |= {name: tag_id for name, tag_id in await session.execute(query.where(Tag.name.in_(missing)))}
+    tag_ids = [found[n] for n in wanted]
     await session.execute(sa_insert(StatusTag), [{"status_id": status_id, "tag_id": t} for t in tag_ids])
 
 
@@ -220,13 +225,22 @@ async def _publish(session: AsyncSession, settings: Settings, author: Account, s
     await delivery.send(session, author, vocab.create(note, note["@context"]), **audience(status, parts))
 
 
-def audience(status: Status, parts: NoteParts) -> dict[str, object]:
+def audience(status: Status, parts: NoteParts, also: Sequence[int] = ()) -> dict[str, object]:
     """Who a post's activities go to: followers unless direct, mentioned and replied-to
-    accounts always."""
-    account_ids = [a.id for a in parts.mentions if not a.local]
+    accounts always, and ``also`` (remote boosters, for edits and deletes)."""
+    account_ids = [a.id for a in parts.mentions if not a.local] + list(also)
     if status.in_reply_to_account_id and status.in_reply_to_account_id != status.account_id:
         account_ids.append(status.in_reply_to_account_id)
     return {"followers": status.visibility != "direct", "account_ids": account_ids}
+
+
+async def remote_boosters(session: AsyncSession, status_id: int) -> list[int]:
+    """Remote accounts that boosted the post: their followers saw it, so edits and deletes
+    must reach them even when they do not follow the author (Mastodon does the same)."""
+    return list((await session.execute(
+        select(Status.account_id).join(Account, Account.id == Status.account_id)
+        .where(Status.reblog_of_id == status_id, Status.deleted_at.is_(None), Account.domain.is_not(None))
+    )).scalars())
 
 
 async def attached_media(session: AsyncSession, status_id: int) -> list[MediaAttachment]:
@@ -303,7 +317,8 @@ async def edit_status(
     if status.state == "published":
         parts = await note_parts(session, status)
         note = status_to_note(settings, parts)
-        await delivery.send(session, author, vocab.update_note(note, note["@context"], now), **audience(status, parts))
+        await delivery.send(session, author, vocab.update_note(note, note["@context"], now),
+                            **audience(status, parts, await remote_boosters(session, status.id)))
     return status
 
 
@@ -311,6 +326,7 @@ async def delete_status(session: AsyncSession, settings: Settings, author: Accou
     """Delete a local post: it becomes a tombstone, boosts of it go, Delete goes out."""
     status = await own_status(session, author, status_id)
     parts = await note_parts(session, status)
+    boosters = await remote_boosters(session, status.id)
     now = utcnow()
     status.deleted_at = now
     await session.execute(
@@ -327,7 +343,8 @@ async def delete_status(session: AsyncSession, settings: Settings, author: Accou
                 update(Status).where(Status.id == status.in_reply_to_id, Status.replies_count > 0)
                 .values(replies_count=Status.replies_count - 1).execution_options(synchronize_session=False)
             )
-        to, cc = status_to_note(settings, parts)["to"], status_to_note(settings, parts)["cc"]
+        note = status_to_note(settings, parts)
+        to, cc = note["to"], note["cc"]
         await delivery.send(session, author, vocab.delete(author.uri, status.uri, to=to, cc=cc),
-                            **audience(status, parts))
+                            **audience(status, parts, boosters))
     return status

@@ -199,3 +199,27 @@ async def test_a_crash_is_retried_and_the_last_attempt_records_it(runtime: Runti
     async with runtime.db.session() as session:
         item = await session.get_one(InboxItem, item.id)
     assert item.state == "failed" and item.error == "RuntimeError: a bug"
+
+
+async def test_a_message_addressed_to_us_without_a_mention_tag_is_kept(runtime: Runtime, settings: Settings) -> None:
+    async with runtime.db.transaction() as session:
+        ada = await local(session, settings, "ada")
+        zed = await remote(session, "zed")
+    note = {"id": "https://remote.example/users/zed/statuses/9", "type": "Note", "attributedTo": zed.uri,
+            "to": [ada.uri], "cc": [], "content": "<p>psst</p>"}
+    create = {"id": f"{note['id']}/activity", "type": "Create", "actor": zed.uri, "object": note}
+    assert (await receive(runtime, create)).state == "done"
+    async with runtime.db.session() as session:
+        assert (await session.scalar(select(Status))).visibility == "direct"
+
+
+async def test_mitra_follow_with_an_integrity_proof_is_accepted(runtime: Runtime, settings: Settings) -> None:
+    async with runtime.db.transaction() as session:
+        ada = await local(session, settings, "ada")
+        await remote(session, "silverpill", "mitra.social")
+    follow = fixture("mitra.social/mitra_follow.json") | {"object": ada.uri, "to": [ada.uri]}
+    assert (await receive(runtime, follow)).state == "done"
+    async with runtime.db.session() as session:
+        assert (await session.scalar(select(Follow))).accepted
+        [accept] = await activities(session)
+    assert accept["activity"]["object"]["id"] == follow["id"]

@@ -154,3 +154,10 @@ def test_hostile_html_and_odd_attachments_are_cleaned() -> None:
     assert remote.media[0].description == "alt from summary" and remote.media[0].focus == (1.0, -1.0)
     assert remote.media[1].url == "https://remote.example/b.png"
     assert remote.hashtags == ["foxes"] and remote.mention_uris == ["https://social.test/users/ada"]
+
+
+def test_peertube_video_reads_as_a_post_by_its_person() -> None:
+    remote = note_to_remote(fixture("peertube/peertube_create_video_1.json"))
+    assert remote.author_uri == "https://peertube/accounts/ddevault"  # the Person, not the channel
+    assert remote.hashtags == ["fosdem", "hare", "kernels"] and remote.media == []
+    assert remote.visibility == "public" and "<" not in remote.content.replace("&gt;", "")

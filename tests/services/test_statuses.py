@@ -10,7 +10,7 @@ from fediverse_ai.config import Settings
 from fediverse_ai.errors import Forbidden, ValidationError
 from fediverse_ai.models import Account, MediaAttachment, Notification, Status, StatusEdit
 from fediverse_ai.runtime import Runtime
-from fediverse_ai.services import follows, statuses
+from fediverse_ai.services import follows, interactions, statuses
 
 from ..factories import activities, local, media, remote
 
@@ -109,3 +109,15 @@ async def test_generating_post_waits_then_publishes(runtime: Runtime, settings: 
         [queued] = await activities(session)
         assert queued["activity"]["object"]["aiGenerated"] is True
         assert await statuses.tag_names(session, post.id) == ["aiart"]
+
+
+async def test_edits_and_deletes_reach_remote_boosters(runtime: Runtime, settings: Settings) -> None:
+    async with runtime.db.transaction() as session:
+        ada = await local(session, settings, "ada")
+        zed = await remote(session, "zed")
+        post = await statuses.create_status(session, settings, ada, text="boost me")
+        await interactions.reblog(session, settings, zed, post, uri="https://remote.example/boosts/1")
+        await statuses.edit_status(session, settings, ada, post.id, text="boost me, edited")
+        await statuses.delete_status(session, settings, ada, post.id)
+        sent = [(a["activity"]["type"], a["account_ids"]) for a in await activities(session)]
+    assert sent == [("Create", []), ("Update", [zed.id]), ("Delete", [zed.id])]

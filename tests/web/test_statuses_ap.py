@@ -36,6 +36,9 @@ async def test_status_url_serves_note_page_and_tombstone(app: Quart, runtime: Ru
     assert note["id"] == post.uri and note["attachment"][0]["url"].endswith(image.file_path)
     page = await client.get(path, headers={"Accept": "text/html"})
     assert page.status_code == 200 and "AI-generated image" in await page.get_data(as_text=True)
+    by_url = await client.get(f"/@ada/{post.id}", headers={"Accept": "text/html"})  # Status.url
+    assert post.url.endswith(f"/@ada/{post.id}") and by_url.status_code == 200
+    assert (await (await client.get(f"/@ada/{post.id}", headers=AP)).get_json())["id"] == post.uri
     assert (await client.get(f"/users/ada/statuses/{secret.id}", headers=AP)).status_code == 404
     assert (await client.get(f"/users/bob/statuses/{post.id}", headers=AP)).status_code == 404
     async with runtime.db.transaction() as session:
