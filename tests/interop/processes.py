@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +19,7 @@ import aiohttp
 from fediverse_ai.config import Settings
 from fediverse_ai.runtime import Runtime
 
+from ..conftest import sqlite_url
 from .peers import free_port, wait_for
 
 
@@ -109,3 +113,19 @@ class ProcessInstance:
     def log(self) -> str:
         path = self.workdir / "server.log"
         return path.read_text()[-6000:] if path.exists() else ""
+
+
+@asynccontextmanager
+async def instance_pair(database_url: str, sqlite_template: Path, workdir: Path, *,
+                        generation_model: str | None = None) -> AsyncIterator[tuple[ProcessInstance, ProcessInstance]]:
+    """Instance A on the given database (SQLite or PostgreSQL), B on its own SQLite, both serving."""
+    shutil.copy(sqlite_template, workdir / "b.db")
+    a = ProcessInstance("Alpha", database_url, workdir / "a", generation_model=generation_model)
+    b = ProcessInstance("Beta", sqlite_url(workdir / "b.db"), workdir / "b")
+    try:
+        await a.start()
+        await b.start()
+        yield a, b
+    finally:
+        await a.close()
+        await b.close()

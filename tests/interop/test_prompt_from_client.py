@@ -5,7 +5,6 @@ post and federates it, and a follower on instance B receives it with its generat
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,9 +17,8 @@ from fediverse_ai.models import Account, MediaAttachment, Status
 from fediverse_ai.services import follows
 from tests.generation.conftest import tiny_model  # noqa: F401  (session fixture)
 
-from ..conftest import sqlite_url
 from ..factories import local
-from .processes import ProcessInstance
+from .processes import ProcessInstance, instance_pair
 from .test_two_instances import eventually, one, rt
 
 pytestmark = pytest.mark.slow
@@ -29,16 +27,9 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 async def pair(database_url: str, sqlite_template: Path, tmp_path: Path, tiny_model: Path,  # noqa: F811
                ) -> AsyncIterator[tuple[ProcessInstance, ProcessInstance]]:
-    shutil.copy(sqlite_template, tmp_path / "b.db")
-    a = ProcessInstance("Alpha", database_url, tmp_path / "a", generation_model=str(tiny_model))
-    b = ProcessInstance("Beta", sqlite_url(tmp_path / "b.db"), tmp_path / "b")
-    try:
-        await a.start()
-        await b.start()
-        yield a, b
-    finally:
-        await a.close()
-        await b.close()
+    """A runs the generation lane on the tiny model; B is a plain instance."""
+    async with instance_pair(database_url, sqlite_template, tmp_path, generation_model=str(tiny_model)) as both:
+        yield both
 
 
 def post_prompt_with_mastodon_py(base: str) -> str:

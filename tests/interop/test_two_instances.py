@@ -6,7 +6,6 @@ instance's database (as the API or a page would) and polls the other side with a
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -20,10 +19,9 @@ from fediverse_ai.models import Account, Favourite, Follow, MediaAttachment, Not
 from fediverse_ai.runtime import Runtime
 from fediverse_ai.services import follows, interactions, statuses
 
-from ..conftest import sqlite_url
 from ..factories import local, media
 from .peers import wait_for
-from .processes import ProcessInstance
+from .processes import ProcessInstance, instance_pair
 
 pytestmark = pytest.mark.slow
 
@@ -32,16 +30,8 @@ pytestmark = pytest.mark.slow
 async def pair(database_url: str, sqlite_template: Path, tmp_path: Path
                ) -> AsyncIterator[tuple[ProcessInstance, ProcessInstance]]:
     """Instance A on the parametrized backend (SQLite or PostgreSQL), B on its own SQLite."""
-    shutil.copy(sqlite_template, tmp_path / "b.db")
-    a = ProcessInstance("Alpha", database_url, tmp_path / "a")
-    b = ProcessInstance("Beta", sqlite_url(tmp_path / "b.db"), tmp_path / "b")
-    try:
-        await a.start()
-        await b.start()
-        yield a, b
-    finally:
-        await a.close()
-        await b.close()
+    async with instance_pair(database_url, sqlite_template, tmp_path) as both:
+        yield both
 
 
 def rt(instance: ProcessInstance) -> Runtime:
