@@ -8,7 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from fediverse_ai.jobs import Worker
+from fediverse_ai.generation.tiny import save_tiny_classifier
+from fediverse_ai.jobs import Worker, queue
 from fediverse_ai.jobs.registry import load_handlers
 from fediverse_ai.models import AuditEvent, GenerationJob, Job, MediaAttachment
 from fediverse_ai.runtime import Runtime
@@ -18,6 +19,7 @@ from fediverse_ai.services.generation import (
     queue_position,
     request_generation,
 )
+from fediverse_ai.services.generation_runs import start_generations
 from tests.generation.conftest import make_user
 
 load_handlers()
@@ -177,8 +179,6 @@ async def test_the_offline_switch_runs_the_whole_flow_on_the_built_in_tiny_model
 
 
 async def test_the_optional_classifier_marks_images_sensitive(runtime: Runtime, tmp_path: Path) -> None:
-    from fediverse_ai.generation.tiny import save_tiny_classifier
-
     classifier = save_tiny_classifier(tmp_path / "classifier")
     user = await make_user(runtime, "ike")
     runtime.settings = runtime.settings.replace(
@@ -208,3 +208,15 @@ async def test_a_classifier_that_cannot_load_fails_the_generation(runtime: Runti
     failed = await reload(runtime, job.id)
     assert failed.state == "failed" and "safety classifier" in str(failed.error)
     assert await media_of(runtime, job.id) == []
+
+
+async def test_a_job_left_running_by_a_dead_worker_is_run_again(runtime: Runtime) -> None:
+    user = await make_user(runtime, "kit")
+    job = await request(runtime, user)
+    # A worker claimed it (with a lease that has already run out) and started it, then died.
+    assert len(await queue.claim(runtime.db, "generation", 1, "dead-worker", lease_s=-1)) == 1
+    async with runtime.db.transaction() as session:
+        await start_generations(session, [job.id])
+    assert (await reload(runtime, job.id)).state == "running"
+    assert await Worker(runtime, "generation").run_once() == 1  # the expired lease lets it be claimed
+    assert (await reload(runtime, job.id)).state == "done"
