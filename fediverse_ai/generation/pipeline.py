@@ -255,7 +255,13 @@ def load_pipeline(settings: GenerationSettings, progress: Progress | None = None
 
 
 def _load(source: ModelSource, settings: GenerationSettings, progress: Progress | None) -> LoadedPipeline:
+    import transformers
     from diffusers import AutoPipelineForText2Image
+    from diffusers.utils import logging as diffusers_logging
+
+    # Loading bars would land in the server's log; users see ``progress`` on their job instead.
+    diffusers_logging.disable_progress_bar()
+    transformers.utils.logging.disable_progress_bar()
 
     folder, revision = _materialise(source, progress)
     device = resolve_device(settings.device)

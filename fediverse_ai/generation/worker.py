@@ -15,7 +15,6 @@ A missing or broken model fails the jobs with the reason the user sees.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 import traceback
@@ -109,11 +108,14 @@ async def _compatible(
 
 
 async def _keep_leases(runtime: Runtime, job_ids: list[int], owner: str) -> None:
+    """The lane's heartbeat covers the leader's row; this one covers the rows batched with it."""
     lease_s = runtime.settings.workers.lease_s
     while job_ids:
         await asyncio.sleep(lease_s / 3)
-        with contextlib.suppress(Exception):
+        try:
             await queue.extend_leases(runtime.db, job_ids, owner, lease_s)
+        except Exception:
+            log.exception("extending batched generation leases failed", extra={"jobs": job_ids})
 
 
 @dataclass
