@@ -220,3 +220,17 @@ async def test_a_job_left_running_by_a_dead_worker_is_run_again(runtime: Runtime
     assert (await reload(runtime, job.id)).state == "running"
     assert await Worker(runtime, "generation").run_once() == 1  # the expired lease lets it be claimed
     assert (await reload(runtime, job.id)).state == "done"
+
+
+async def test_two_workers_batching_at_once_never_run_a_job_twice(runtime: Runtime) -> None:
+    runtime.settings = runtime.settings.replace(generation__max_batch=3)
+    users = [await make_user(runtime, f"w{i}") for i in range(6)]
+    jobs = [await request(runtime, u, f"prompt {i}") for i, u in enumerate(users)]
+    first, second = Worker(runtime, "generation"), Worker(runtime, "generation")
+    handled = sum(await asyncio.gather(first.run_once(), second.run_once()))
+    while step := await first.run_once():
+        handled += step
+    assert handled < len(jobs)  # batched: fewer handler runs than jobs
+    for job in jobs:
+        assert (await reload(runtime, job.id)).state == "done"
+        assert len(await media_of(runtime, job.id)) == 1
