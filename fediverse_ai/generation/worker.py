@@ -55,6 +55,9 @@ async def run_generation(ctx: JobContext) -> None:
     keeper = asyncio.create_task(_keep_leases(runtime, rider_jobs, batch_owner))
     try:
         error = await run_batch(runtime, [leader.id, *(g for _, g in riders)])
+    except asyncio.CancelledError:
+        await queue.release(runtime.db, rider_jobs, batch_owner)  # the worker hands back the leader
+        raise
     finally:
         keeper.cancel()
         await asyncio.gather(keeper, return_exceptions=True)
@@ -126,11 +129,15 @@ class _Progress:
     phase: str | None = None
     cancelled: set[int] = field(default_factory=set)
     all_cancelled: bool = False
+    shutting_down: bool = False
+
+    def should_stop(self) -> bool:
+        return self.all_cancelled or self.shutting_down
 
     def set_step(self, step: int) -> None:
         self.step, self.phase = step, None
 
-    def set_phase(self, phase: str) -> None:
+    def set_phase(self, phase: str | None) -> None:
         self.phase = phase
 
 
@@ -145,8 +152,14 @@ async def run_batch(runtime: Runtime, generation_ids: list[int]) -> str | None:
     monitor = asyncio.create_task(_monitor(runtime, ids, progress))
     try:
         loaded = await asyncio.to_thread(load_pipeline, runtime.settings.generation, progress.set_phase)
+        progress.set_phase(None)
         images = await _generate(runtime, loaded, jobs, progress)
         flags = await asyncio.to_thread(classify, runtime.settings.generation, images)
+    except asyncio.CancelledError:
+        # The worker is stopping: end the pipeline at its next step instead of holding the
+        # process until it finishes; the jobs are handed back and run again later.
+        progress.shutting_down = True
+        raise
     except ModelUnavailable as exc:
         reason = f"The image model is not available: {exc.reason}. The admin can fix it: {exc.fix}."
         log.error("model unavailable", extra={"reason": exc.reason, "fix": exc.fix, "jobs": ids})
@@ -181,7 +194,7 @@ async def _generate(
         images += await asyncio.to_thread(
             loaded.generate, specs[start:start + size], steps=first.steps, guidance=first.guidance,
             width=first.width, height=first.height, on_step=progress.set_step,
-            should_stop=lambda: progress.all_cancelled,
+            should_stop=progress.should_stop,
         )
     return images
 

@@ -4,10 +4,12 @@ becomes a queued job, the worker runs it, and the images land as media with thei
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 from sqlalchemy import select
 
+from fediverse_ai.generation.pipeline import load_pipeline
 from fediverse_ai.generation.tiny import save_tiny_classifier
 from fediverse_ai.jobs import Worker, queue
 from fediverse_ai.jobs.registry import load_handlers
@@ -234,3 +236,28 @@ async def test_two_workers_batching_at_once_never_run_a_job_twice(runtime: Runti
     for job in jobs:
         assert (await reload(runtime, job.id)).state == "done"
         assert len(await media_of(runtime, job.id)) == 1
+
+
+async def test_stopping_the_worker_ends_the_pipeline_early_and_hands_the_batch_back(runtime: Runtime) -> None:
+    runtime.settings = runtime.settings.replace(generation__max_steps=10000)
+    first, second = await make_user(runtime, "lee"), await make_user(runtime, "mo")
+    leader = await request(runtime, first, "long", steps=10000)
+    rider = await request(runtime, second, "long too", steps=10000)
+    step = asyncio.create_task(Worker(runtime, "generation").run_once())
+
+    async def underway() -> bool:
+        return (await reload(runtime, leader.id)).progress_step > 0
+
+    await wait_for(underway)
+    step.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await step
+    loaded = load_pipeline(runtime.settings.generation)
+    # The pipeline thread stops at its next step (10000 steps would take far longer than this).
+    assert await asyncio.to_thread(loaded._lock.acquire, timeout=20)
+    loaded._lock.release()
+    async with runtime.db.session() as session:
+        rows = (await session.execute(select(Job.payload, Job.state))).all()
+    states = {payload["generation_job_id"]: state for payload, state in rows}
+    assert states[rider.id] == "queued"  # handed back for another worker
+    assert (await reload(runtime, rider.id)).progress_step < 10000
