@@ -230,6 +230,30 @@ async def queue_position(session: AsyncSession, job: GenerationJob) -> int | Non
     )).scalar_one()
 
 
+async def describe_generation(session: AsyncSession, job: GenerationJob) -> dict[str, Any]:
+    """What a user sees about their generation (API and pages render this): state, progress,
+    place in the queue, the reason it failed, and the media it made."""
+    media_ids = (await session.execute(
+        select(MediaAttachment.id).where(MediaAttachment.generation_job_id == job.id).order_by(MediaAttachment.position)
+    )).scalars().all()
+    return {
+        "id": str(job.id),
+        "state": job.state,
+        "queue_position": await queue_position(session, job),
+        "progress": {"step": job.progress_step, "steps": job.steps, "phase": job.phase},
+        "error": job.error,
+        "prompt": job.prompt,
+        "negative_prompt": job.negative_prompt,
+        "seed": job.seed,
+        "width": job.width,
+        "height": job.height,
+        "count": job.count,
+        "sensitive": job.sensitive,
+        "media_ids": [str(i) for i in media_ids],
+        "recipe": job.recipe,
+    }
+
+
 async def on_generation_finished(session: AsyncSession, job: GenerationJob, media: Sequence[MediaAttachment]) -> None:
     """Called by the worker in the transaction that records a finished job (done or failed).
 

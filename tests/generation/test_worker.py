@@ -18,6 +18,7 @@ from fediverse_ai.runtime import Runtime
 from fediverse_ai.services.generation import (
     GenerationRequest,
     cancel_generation,
+    describe_generation,
     queue_position,
     request_generation,
 )
@@ -72,6 +73,11 @@ async def test_a_request_is_queued_run_and_stored_as_media(runtime: Runtime) -> 
             select(AuditEvent.action).where(AuditEvent.target_id == job.id).order_by(AuditEvent.id)
         )).scalars().all()
     assert actions == ["generation.request", "generation.done"]
+    async with runtime.db.session() as session:
+        shown = await describe_generation(session, done)
+    assert (shown["state"], shown["queue_position"], shown["progress"]) == ("done", None, {
+        "step": 2, "steps": 2, "phase": None})
+    assert shown["media_ids"] == [str(m.id) for m in media] and shown["seed"] == job.seed
 
 
 async def test_compatible_jobs_of_several_users_run_as_one_batch(runtime: Runtime) -> None:
@@ -113,6 +119,7 @@ async def test_queue_position_and_cancelling_a_queued_job(runtime: Runtime) -> N
     first = await request(runtime, user, "first")
     second = await request(runtime, user, "second")
     async with runtime.db.transaction() as session:
+        assert (await describe_generation(session, await reload(runtime, second.id)))["queue_position"] == 1
         assert await queue_position(session, await reload(runtime, first.id)) == 0
         assert await queue_position(session, await reload(runtime, second.id)) == 1
         cancelled = await cancel_generation(session, user, first.id)
