@@ -72,6 +72,7 @@ def parse_request(data: Mapping[str, Any], *, source: str = "web") -> Generation
     negative = data.get("negative_prompt") or ""
     if not isinstance(negative, str):
         raise ValidationError("negative_prompt must be text", field="negative_prompt")
+    count = _number(data, "count", int)
     return GenerationRequest(
         prompt=prompt,
         negative_prompt=negative,
@@ -80,7 +81,7 @@ def parse_request(data: Mapping[str, Any], *, source: str = "web") -> Generation
         guidance=_number(data, "guidance", float),
         width=_number(data, "width", int),
         height=_number(data, "height", int),
-        count=_number(data, "count", int) or 1,
+        count=1 if count is None else count,
         source=source,
     )
 
