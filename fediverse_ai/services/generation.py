@@ -115,6 +115,8 @@ def _resolve(settings: Settings, req: GenerationRequest) -> dict[str, Any]:
     if not prompt:
         raise ValidationError("prompt must not be empty", field="prompt")
     for name, text in (("prompt", prompt), ("negative_prompt", req.negative_prompt)):
+        if "\x00" in text:
+            raise ValidationError(f"{name} must not contain NUL characters", field=name)
         if len(text) > limits.max_prompt_chars:
             raise ValidationError(f"{name} is {len(text)} characters; at most {limits.max_prompt_chars} are allowed",
                                   field=name)

@@ -41,6 +41,7 @@ async def counts(runtime: Runtime) -> tuple[int, int]:
         ({"prompt": "x", "guidance": "nan"}, "guidance", "finite"),
         ({"prompt": "x", "seed": -1}, "seed", "between 0 and"),
         ({"prompt": "x" * 1001}, "prompt", "at most 1000"),
+        ({"prompt": "a\x00b"}, "prompt", "NUL"),
         ({"prompt": "x", "negative_prompt": 3}, "negative_prompt", "text"),
     ],
 )
