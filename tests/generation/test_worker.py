@@ -142,9 +142,9 @@ async def wait_for(predicate) -> None:  # type: ignore[no-untyped-def]
 
 
 async def test_cancelling_a_running_job_stops_it_and_keeps_no_image(runtime: Runtime) -> None:
-    runtime.settings = runtime.settings.replace(generation__max_steps=400)
+    runtime.settings = runtime.settings.replace(generation__max_steps=10000)
     user = await make_user(runtime, "fay")
-    job = await request(runtime, user, steps=400)
+    job = await request(runtime, user, steps=10000)
     step = asyncio.create_task(Worker(runtime, "generation").run_once())
 
     async def underway() -> bool:
@@ -155,7 +155,7 @@ async def test_cancelling_a_running_job_stops_it_and_keeps_no_image(runtime: Run
         await cancel_generation(session, user, job.id)
     await step
     final = await reload(runtime, job.id)
-    assert final.state == "cancelled" and final.progress_step < 400
+    assert final.state == "cancelled" and final.progress_step < 10000
     assert await media_of(runtime, job.id) == []
     assert not list(runtime.settings.media.dir.rglob("*.png"))
 
