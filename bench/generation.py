@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import platform
 import statistics
 import sys
@@ -214,6 +215,8 @@ def main() -> int:
     if big and full and device == "cuda":
         print(f"target on an H100: >= {SD_TURBO_TARGET_IPS:.0f} img/s with the full VAE "
               f"({'met' if full[0] >= SD_TURBO_TARGET_IPS else 'NOT met'})")
+    print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
+          f"({os.cpu_count()} CPUs; other work on the machine slows the per-prompt loop most)")
     best_ratio = max(w / n for _, n, w in results)
     print(f"target: worker >= {TARGET_RATIO:.0f}x the naive loop ({'met' if best_ratio >= TARGET_RATIO else 'NOT met'}"
           f"; best {best_ratio:.2f}x)")
