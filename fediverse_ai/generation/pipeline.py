@@ -284,7 +284,7 @@ def _load(source: ModelSource, settings: GenerationSettings, progress: Progress 
         ) from exc
     pipe.set_progress_bar_config(disable=True)
     if device == "cuda":
-        _speed_up_cuda(pipe, compile_unet=settings.compile)
+        speed_up_cuda(pipe, compile_unet=settings.compile)
     log.info("pipeline loaded", extra={"model": source.model_id, "revision": revision, "device": device,
                                        "dtype": str(dtype), "vae": vae})
     return LoadedPipeline(pipe, model_id=source.model_id, revision=revision, device=device, dtype=dtype, vae=vae)
@@ -324,7 +324,7 @@ def _load_taesd(name: str, dtype: Any, progress: Progress | None) -> tuple[Any, 
         ) from exc
 
 
-def _speed_up_cuda(pipe: Any, *, compile_unet: bool) -> None:
+def speed_up_cuda(pipe: Any, *, compile_unet: bool) -> None:
     """What diffusers recommends on CUDA: SDPA attention (its default on torch 2), channels_last
     memory layout, TF32 matmuls, and optionally torch.compile of the UNet."""
     import torch
