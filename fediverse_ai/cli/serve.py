@@ -100,6 +100,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     async def body(runtime: Runtime) -> None:
         configured = runtime.settings.workers.lanes
         lanes = {lane: args.concurrency or max(1, configured.get(lane, 1)) for lane in args.lane}
+        notice = startup_notice(runtime.settings) if "generation" in lanes else None
+        if notice:
+            print(notice, flush=True)
         if args.drain:
             load_handlers()
             workers = [Worker(runtime, lane, n) for lane, n in lanes.items()]
@@ -111,9 +114,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
                 handled += batch
             print(f"drained: {handled} job(s) handled", flush=True)
             return
-        notice = startup_notice(runtime.settings) if "generation" in lanes else None
-        if notice:
-            print(notice, flush=True)
         runner = Runner(runtime, lanes)
         stop = _stop_on_signals()
         print(f"worker running lanes {', '.join(f'{k}x{v}' for k, v in lanes.items())} (Ctrl-C stops it)",

@@ -255,7 +255,13 @@ def load_pipeline(settings: GenerationSettings, progress: Progress | None = None
 
 
 def _load(source: ModelSource, settings: GenerationSettings, progress: Progress | None) -> LoadedPipeline:
+    import transformers
     from diffusers import AutoPipelineForText2Image
+    from diffusers.utils import logging as diffusers_logging
+
+    # Loading bars would land in the server's log; users see ``progress`` on their job instead.
+    diffusers_logging.disable_progress_bar()
+    transformers.utils.logging.disable_progress_bar()
 
     folder, revision = _materialise(source, progress)
     device = resolve_device(settings.device)
@@ -278,7 +284,7 @@ def _load(source: ModelSource, settings: GenerationSettings, progress: Progress 
         ) from exc
     pipe.set_progress_bar_config(disable=True)
     if device == "cuda":
-        _speed_up_cuda(pipe, compile_unet=settings.compile)
+        speed_up_cuda(pipe, compile_unet=settings.compile)
     log.info("pipeline loaded", extra={"model": source.model_id, "revision": revision, "device": device,
                                        "dtype": str(dtype), "vae": vae})
     return LoadedPipeline(pipe, model_id=source.model_id, revision=revision, device=device, dtype=dtype, vae=vae)
@@ -318,7 +324,7 @@ def _load_taesd(name: str, dtype: Any, progress: Progress | None) -> tuple[Any, 
         ) from exc
 
 
-def _speed_up_cuda(pipe: Any, *, compile_unet: bool) -> None:
+def speed_up_cuda(pipe: Any, *, compile_unet: bool) -> None:
     """What diffusers recommends on CUDA: SDPA attention (its default on torch 2), channels_last
     memory layout, TF32 matmuls, and optionally torch.compile of the UNet."""
     import torch

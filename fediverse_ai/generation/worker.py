@@ -53,12 +53,16 @@ async def run_generation(ctx: JobContext) -> None:
     batch_owner = f"{ctx.job.id}:batch:{secrets.token_hex(3)}"
     riders = await _collect_riders(runtime, leader, batch_owner)
     rider_jobs = [r for r, _ in riders]
-    keeper = asyncio.create_task(_keep_leases(runtime, rider_jobs, batch_owner))
+    keeper_stop = asyncio.Event()
+    keeper = asyncio.create_task(_keep_leases(runtime, rider_jobs, batch_owner, keeper_stop))
     try:
         error = await run_batch(runtime, [leader.id, *(g for _, g in riders)])
+    except asyncio.CancelledError:
+        await queue.release(runtime.db, rider_jobs, batch_owner)  # the worker hands back the leader
+        raise
     finally:
-        keeper.cancel()
-        await asyncio.gather(keeper, return_exceptions=True)
+        keeper_stop.set()
+        await _join_helper(keeper)
     if error is None:
         await queue.mark_done(runtime.db, rider_jobs, batch_owner)
         return
@@ -108,12 +112,33 @@ async def _compatible(
     return [(j, g, c) for j, g, c in rows]
 
 
-async def _keep_leases(runtime: Runtime, job_ids: list[int], owner: str) -> None:
+async def _join_helper(task: asyncio.Task[None]) -> None:
+    """Wait for a helper task that was told to stop. Helpers are stopped by an event, never
+    cancelled: a task cancelled inside a database transaction can leave that transaction open,
+    and on SQLite an open write transaction locks every other writer out."""
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.gather(task, return_exceptions=True)  # we are being cancelled: let it end first
+        raise
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+async def _keep_leases(runtime: Runtime, job_ids: list[int], owner: str, stop: asyncio.Event) -> None:
+    """The lane's heartbeat covers the leader's row; this one covers the rows batched with it."""
     lease_s = runtime.settings.workers.lease_s
-    while job_ids:
-        await asyncio.sleep(lease_s / 3)
-        with contextlib.suppress(Exception):
+    while job_ids and not stop.is_set():
+        await _pause(stop, lease_s / 3)
+        if stop.is_set():
+            return
+        try:
             await queue.extend_leases(runtime.db, job_ids, owner, lease_s)
+        except Exception:
+            log.exception("extending batched generation leases failed", extra={"jobs": job_ids})
 
 
 @dataclass
@@ -124,11 +149,15 @@ class _Progress:
     phase: str | None = None
     cancelled: set[int] = field(default_factory=set)
     all_cancelled: bool = False
+    shutting_down: bool = False
+
+    def should_stop(self) -> bool:
+        return self.all_cancelled or self.shutting_down
 
     def set_step(self, step: int) -> None:
         self.step, self.phase = step, None
 
-    def set_phase(self, phase: str) -> None:
+    def set_phase(self, phase: str | None) -> None:
         self.phase = phase
 
 
@@ -140,11 +169,18 @@ async def run_batch(runtime: Runtime, generation_ids: list[int]) -> str | None:
         return None
     ids = [j.id for j in jobs]
     progress = _Progress()
-    monitor = asyncio.create_task(_monitor(runtime, ids, progress))
+    monitor_stop = asyncio.Event()
+    monitor = asyncio.create_task(_monitor(runtime, ids, progress, monitor_stop))
     try:
         loaded = await asyncio.to_thread(load_pipeline, runtime.settings.generation, progress.set_phase)
+        progress.set_phase(None)
         images = await _generate(runtime, loaded, jobs, progress)
         flags = await asyncio.to_thread(classify, runtime.settings.generation, images)
+    except asyncio.CancelledError:
+        # The worker is stopping: end the pipeline at its next step instead of holding the
+        # process until it finishes; the jobs are handed back and run again later.
+        progress.shutting_down = True
+        raise
     except ModelUnavailable as exc:
         reason = f"The image model is not available: {exc.reason}. The admin can fix it: {exc.fix}."
         log.error("model unavailable", extra={"reason": exc.reason, "fix": exc.fix, "jobs": ids})
@@ -154,8 +190,8 @@ async def run_batch(runtime: Runtime, generation_ids: list[int]) -> str | None:
         detail = "".join(traceback.format_exception_only(exc)).strip()[:300]
         return await _fail(runtime, ids, f"The image generator failed: {detail}")
     finally:
-        monitor.cancel()
-        await asyncio.gather(monitor, return_exceptions=True)
+        monitor_stop.set()
+        await _join_helper(monitor)
     await _finish(runtime, loaded, jobs, images, flags, progress.cancelled)
     log.info("generation batch done", extra={"jobs": ids, "images": len(images), "model": loaded.model_id})
     return None
@@ -179,15 +215,15 @@ async def _generate(
         images += await asyncio.to_thread(
             loaded.generate, specs[start:start + size], steps=first.steps, guidance=first.guidance,
             width=first.width, height=first.height, on_step=progress.set_step,
-            should_stop=lambda: progress.all_cancelled,
+            should_stop=progress.should_stop,
         )
     return images
 
 
-async def _monitor(runtime: Runtime, ids: list[int], progress: _Progress) -> None:
-    """Write step progress and pick up cancellations while the pipeline runs."""
+async def _monitor(runtime: Runtime, ids: list[int], progress: _Progress, stop: asyncio.Event) -> None:
+    """Write step progress and pick up cancellations while the pipeline runs, until ``stop``."""
     shown: tuple[int, str | None] | None = None
-    while True:
+    while not stop.is_set():
         current = (progress.step, progress.phase)
         try:
             async with runtime.db.transaction() as session:
@@ -197,7 +233,7 @@ async def _monitor(runtime: Runtime, ids: list[int], progress: _Progress) -> Non
         except Exception:
             log.exception("recording generation progress failed", extra={"jobs": ids})
         progress.all_cancelled = progress.cancelled >= set(ids)
-        await asyncio.sleep(PROGRESS_INTERVAL_S)
+        await _pause(stop, PROGRESS_INTERVAL_S)
 
 
 async def _finish(runtime: Runtime, loaded: LoadedPipeline, jobs: list[GenerationJob], images: list[Any],

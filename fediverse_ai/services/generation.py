@@ -70,6 +70,7 @@ def parse_request(data: Mapping[str, Any], *, source: str = "web") -> Generation
     negative = data.get("negative_prompt") or ""
     if not isinstance(negative, str):
         raise ValidationError("negative_prompt must be text", field="negative_prompt")
+    count = _number(data, "count", int)
     return GenerationRequest(
         prompt=prompt,
         negative_prompt=negative,
@@ -78,7 +79,7 @@ def parse_request(data: Mapping[str, Any], *, source: str = "web") -> Generation
         guidance=_number(data, "guidance", float),
         width=_number(data, "width", int),
         height=_number(data, "height", int),
-        count=_number(data, "count", int) or 1,
+        count=1 if count is None else count,
         source=source,
     )
 
@@ -112,6 +113,8 @@ def _resolve(settings: Settings, req: GenerationRequest) -> dict[str, Any]:
     if not prompt:
         raise ValidationError("prompt must not be empty", field="prompt")
     for name, text in (("prompt", prompt), ("negative_prompt", req.negative_prompt)):
+        if "\x00" in text:
+            raise ValidationError(f"{name} must not contain NUL characters", field=name)
         if len(text) > limits.max_prompt_chars:
             raise ValidationError(f"{name} is {len(text)} characters; at most {limits.max_prompt_chars} are allowed",
                                   field=name)
@@ -227,6 +230,30 @@ async def queue_position(session: AsyncSession, job: GenerationJob) -> int | Non
         select(func.count()).select_from(GenerationJob)
         .where(GenerationJob.state.in_(ACTIVE_STATES), GenerationJob.id < job.id)
     )).scalar_one()
+
+
+async def describe_generation(session: AsyncSession, job: GenerationJob) -> dict[str, Any]:
+    """What a user sees about their generation (API and pages render this): state, progress,
+    place in the queue, the reason it failed, and the media it made."""
+    media_ids = (await session.execute(
+        select(MediaAttachment.id).where(MediaAttachment.generation_job_id == job.id).order_by(MediaAttachment.position)
+    )).scalars().all()
+    return {
+        "id": str(job.id),
+        "state": job.state,
+        "queue_position": await queue_position(session, job),
+        "progress": {"step": job.progress_step, "steps": job.steps, "phase": job.phase},
+        "error": job.error,
+        "prompt": job.prompt,
+        "negative_prompt": job.negative_prompt,
+        "seed": job.seed,
+        "width": job.width,
+        "height": job.height,
+        "count": job.count,
+        "sensitive": job.sensitive,
+        "media_ids": [str(i) for i in media_ids],
+        "recipe": job.recipe,
+    }
 
 
 async def on_generation_finished(session: AsyncSession, job: GenerationJob, media: Sequence[MediaAttachment]) -> None:

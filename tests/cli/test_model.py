@@ -81,3 +81,14 @@ def test_init_creates_the_c2pa_certificate_when_signing_is_on(
     assert "C2PA signing certificate in data/c2pa" in capsys.readouterr().out
     assert (tmp_path / "data" / "c2pa" / "chain.pem").exists()
     assert (tmp_path / "data" / "c2pa" / "signing-key.pem").stat().st_mode & 0o077 == 0
+
+
+def test_a_generation_worker_says_at_start_that_the_model_is_unavailable(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FEDIVERSE_AI_DATABASE_URL", settings.database.url)
+    monkeypatch.setenv("FEDIVERSE_AI_GENERATION_MODEL", str(tmp_path / "gone"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["worker", "--lane", "generation", "--drain"]) == 0
+    out = capsys.readouterr().out
+    assert "The image model is unavailable: the model folder" in out and "drained: 0 job(s)" in out

@@ -32,10 +32,10 @@ async def until(check) -> None:  # type: ignore[no-untyped-def]
 
 
 async def test_a_follow_is_accepted_promptly_while_the_generation_lane_is_busy(runtime: Runtime) -> None:
-    runtime.settings = runtime.settings.replace(generation__max_steps=2000)
+    runtime.settings = runtime.settings.replace(generation__max_steps=10000)
     user = await make_user(runtime, "rae")
     async with runtime.db.transaction() as session:
-        long = await request_generation(session, runtime.settings, user, GenerationRequest(prompt="slow", steps=2000))
+        long = await request_generation(session, runtime.settings, user, GenerationRequest(prompt="slow", steps=10000))
     runner = Runner(runtime, {"generation": 1, "system": 1})
     await runner.start()
     try:

@@ -136,3 +136,18 @@ def test_download_progress_is_reported_in_words_for_the_user() -> None:
     bar.update(299)
     bar.close()
     assert lines == ["downloading the model: 25%", "downloading the model: 100%"]
+
+
+def test_the_cuda_speed_settings_apply_to_a_pipeline() -> None:
+    """No GPU in CI: this runs the CUDA set-up path on CPU modules, so at least it cannot rot."""
+    import torch
+
+    from fediverse_ai.generation.pipeline import speed_up_cuda
+    from fediverse_ai.generation.tiny import build_tiny_pipeline
+
+    pipe = build_tiny_pipeline()
+    speed_up_cuda(pipe, compile_unet=False)
+    weight = pipe.unet.conv_in.weight
+    assert weight.is_contiguous(memory_format=torch.channels_last)
+    image = pipe(prompt="x", num_inference_steps=1, guidance_scale=0.0, width=64, height=64).images[0]
+    assert image.size == (64, 64)

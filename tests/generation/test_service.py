@@ -37,9 +37,11 @@ async def counts(runtime: Runtime) -> tuple[int, int]:
         ({"prompt": "x", "width": 100}, "width", "multiple of 8"),
         ({"prompt": "x", "height": 4096}, "height", "between 64 and 1024"),
         ({"prompt": "x", "count": 5}, "count", "between 1 and 4"),
+        ({"prompt": "x", "count": 0}, "count", "between 1 and 4"),
         ({"prompt": "x", "guidance": "nan"}, "guidance", "finite"),
         ({"prompt": "x", "seed": -1}, "seed", "between 0 and"),
         ({"prompt": "x" * 1001}, "prompt", "at most 1000"),
+        ({"prompt": "a\x00b"}, "prompt", "NUL"),
         ({"prompt": "x", "negative_prompt": 3}, "negative_prompt", "text"),
     ],
 )

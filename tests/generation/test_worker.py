@@ -4,20 +4,25 @@ becomes a queued job, the worker runs it, and the images land as media with thei
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 from sqlalchemy import select
 
-from fediverse_ai.jobs import Worker
+from fediverse_ai.generation.pipeline import load_pipeline
+from fediverse_ai.generation.tiny import save_tiny_classifier
+from fediverse_ai.jobs import Worker, queue
 from fediverse_ai.jobs.registry import load_handlers
 from fediverse_ai.models import AuditEvent, GenerationJob, Job, MediaAttachment
 from fediverse_ai.runtime import Runtime
 from fediverse_ai.services.generation import (
     GenerationRequest,
     cancel_generation,
+    describe_generation,
     queue_position,
     request_generation,
 )
+from fediverse_ai.services.generation_runs import start_generations
 from tests.generation.conftest import make_user
 
 load_handlers()
@@ -68,6 +73,11 @@ async def test_a_request_is_queued_run_and_stored_as_media(runtime: Runtime) -> 
             select(AuditEvent.action).where(AuditEvent.target_id == job.id).order_by(AuditEvent.id)
         )).scalars().all()
     assert actions == ["generation.request", "generation.done"]
+    async with runtime.db.session() as session:
+        shown = await describe_generation(session, done)
+    assert (shown["state"], shown["queue_position"], shown["progress"]) == ("done", None, {
+        "step": 2, "steps": 2, "phase": None})
+    assert shown["media_ids"] == [str(m.id) for m in media] and shown["seed"] == job.seed
 
 
 async def test_compatible_jobs_of_several_users_run_as_one_batch(runtime: Runtime) -> None:
@@ -109,6 +119,7 @@ async def test_queue_position_and_cancelling_a_queued_job(runtime: Runtime) -> N
     first = await request(runtime, user, "first")
     second = await request(runtime, user, "second")
     async with runtime.db.transaction() as session:
+        assert (await describe_generation(session, await reload(runtime, second.id)))["queue_position"] == 1
         assert await queue_position(session, await reload(runtime, first.id)) == 0
         assert await queue_position(session, await reload(runtime, second.id)) == 1
         cancelled = await cancel_generation(session, user, first.id)
@@ -131,9 +142,9 @@ async def wait_for(predicate) -> None:  # type: ignore[no-untyped-def]
 
 
 async def test_cancelling_a_running_job_stops_it_and_keeps_no_image(runtime: Runtime) -> None:
-    runtime.settings = runtime.settings.replace(generation__max_steps=400)
+    runtime.settings = runtime.settings.replace(generation__max_steps=10000)
     user = await make_user(runtime, "fay")
-    job = await request(runtime, user, steps=400)
+    job = await request(runtime, user, steps=10000)
     step = asyncio.create_task(Worker(runtime, "generation").run_once())
 
     async def underway() -> bool:
@@ -144,7 +155,7 @@ async def test_cancelling_a_running_job_stops_it_and_keeps_no_image(runtime: Run
         await cancel_generation(session, user, job.id)
     await step
     final = await reload(runtime, job.id)
-    assert final.state == "cancelled" and final.progress_step < 400
+    assert final.state == "cancelled" and final.progress_step < 10000
     assert await media_of(runtime, job.id) == []
     assert not list(runtime.settings.media.dir.rglob("*.png"))
 
@@ -177,8 +188,6 @@ async def test_the_offline_switch_runs_the_whole_flow_on_the_built_in_tiny_model
 
 
 async def test_the_optional_classifier_marks_images_sensitive(runtime: Runtime, tmp_path: Path) -> None:
-    from fediverse_ai.generation.tiny import save_tiny_classifier
-
     classifier = save_tiny_classifier(tmp_path / "classifier")
     user = await make_user(runtime, "ike")
     runtime.settings = runtime.settings.replace(
@@ -208,3 +217,54 @@ async def test_a_classifier_that_cannot_load_fails_the_generation(runtime: Runti
     failed = await reload(runtime, job.id)
     assert failed.state == "failed" and "safety classifier" in str(failed.error)
     assert await media_of(runtime, job.id) == []
+
+
+async def test_a_job_left_running_by_a_dead_worker_is_run_again(runtime: Runtime) -> None:
+    user = await make_user(runtime, "kit")
+    job = await request(runtime, user)
+    # A worker claimed it (with a lease that has already run out) and started it, then died.
+    assert len(await queue.claim(runtime.db, "generation", 1, "dead-worker", lease_s=-1)) == 1
+    async with runtime.db.transaction() as session:
+        await start_generations(session, [job.id])
+    assert (await reload(runtime, job.id)).state == "running"
+    assert await Worker(runtime, "generation").run_once() == 1  # the expired lease lets it be claimed
+    assert (await reload(runtime, job.id)).state == "done"
+
+
+async def test_two_workers_batching_at_once_never_run_a_job_twice(runtime: Runtime) -> None:
+    runtime.settings = runtime.settings.replace(generation__max_batch=3)
+    users = [await make_user(runtime, f"w{i}") for i in range(6)]
+    jobs = [await request(runtime, u, f"prompt {i}") for i, u in enumerate(users)]
+    first, second = Worker(runtime, "generation"), Worker(runtime, "generation")
+    handled = sum(await asyncio.gather(first.run_once(), second.run_once()))
+    while step := await first.run_once():
+        handled += step
+    assert handled < len(jobs)  # batched: fewer handler runs than jobs
+    for job in jobs:
+        assert (await reload(runtime, job.id)).state == "done"
+        assert len(await media_of(runtime, job.id)) == 1
+
+
+async def test_stopping_the_worker_ends_the_pipeline_early_and_hands_the_batch_back(runtime: Runtime) -> None:
+    runtime.settings = runtime.settings.replace(generation__max_steps=10000)
+    first, second = await make_user(runtime, "lee"), await make_user(runtime, "mo")
+    leader = await request(runtime, first, "long", steps=10000)
+    rider = await request(runtime, second, "long too", steps=10000)
+    step = asyncio.create_task(Worker(runtime, "generation").run_once())
+
+    async def underway() -> bool:
+        return (await reload(runtime, leader.id)).progress_step > 0
+
+    await wait_for(underway)
+    step.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await step
+    loaded = load_pipeline(runtime.settings.generation)
+    # The pipeline thread stops at its next step (10000 steps would take far longer than this).
+    assert await asyncio.to_thread(loaded._lock.acquire, timeout=20)
+    loaded._lock.release()
+    async with runtime.db.session() as session:
+        rows = (await session.execute(select(Job.payload, Job.state))).all()
+    states = {payload["generation_job_id"]: state for payload, state in rows}
+    assert states[rider.id] == "queued"  # handed back for another worker
+    assert (await reload(runtime, rider.id)).progress_step < 10000
