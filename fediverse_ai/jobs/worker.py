@@ -10,6 +10,7 @@ for a dead worker.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -62,11 +63,12 @@ class Worker:
         jobs = await queue.claim(self.runtime.db, self.lane, self.concurrency, self.worker_id, self.lease_s)
         if not jobs:
             return 0
-        heartbeat = asyncio.create_task(self._heartbeat([j.id for j in jobs]))
+        beating = asyncio.Event()
+        heartbeat = asyncio.create_task(self._heartbeat([j.id for j in jobs], beating))
         try:
             outcomes = await asyncio.gather(*(self._execute(j) for j in jobs))
         finally:
-            heartbeat.cancel()
+            await self._stop_heartbeat(heartbeat, beating)
         succeeded = [j.id for j, ok in zip(jobs, outcomes, strict=True) if ok]
         await queue.mark_done(self.runtime.db, succeeded, self.worker_id)
         return len(jobs)
@@ -80,7 +82,8 @@ class Worker:
         20,000 transactions fight for SQLite's single write lock). A finished job waits at
         most FLUSH_S for its done mark."""
         doorbell = queue.wakeups.subscribe(self.lane)
-        heartbeat = asyncio.create_task(self._heartbeat(None))
+        beating = asyncio.Event()
+        heartbeat = asyncio.create_task(self._heartbeat(None, beating))
         poll = self.runtime.settings.workers.poll_interval_s
         refill = max(1, self.concurrency // 4)
         try:
@@ -106,7 +109,7 @@ class Worker:
                 elif not claimed:
                     await self._idle(stop, doorbell, poll)
         finally:
-            heartbeat.cancel()
+            await self._stop_heartbeat(heartbeat, beating)
             queue.wakeups.unsubscribe(self.lane, doorbell)
             await self._hand_back()
 
@@ -200,13 +203,24 @@ class Worker:
             self.runtime.db, job.id, self.worker_id, error=error, status=status, retry_in=delay
         )
 
-    async def _heartbeat(self, ids: list[int] | None) -> None:
-        """Extend the leases of running jobs every third of a lease."""
+    async def _heartbeat(self, ids: list[int] | None, stop: asyncio.Event) -> None:
+        """Extend the leases of running jobs every third of a lease, until ``stop`` is set.
+
+        It is stopped by the event, never cancelled: a task cancelled inside an aiosqlite
+        write transaction can leave SQLite's write lock held for the whole process."""
         while True:
-            await asyncio.sleep(self.lease_s / 3)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.lease_s / 3)
+            if stop.is_set():
+                return
             try:
                 await queue.extend_leases(
                     self.runtime.db, ids if ids is not None else list(self._in_flight), self.worker_id, self.lease_s
                 )
             except Exception:
                 log.exception("extending job leases failed", extra={"lane": self.lane})
+
+    @staticmethod
+    async def _stop_heartbeat(task: asyncio.Task[None], stop: asyncio.Event) -> None:
+        stop.set()
+        await task
