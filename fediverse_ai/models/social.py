@@ -72,7 +72,10 @@ class Notification(SnowflakeId, Base):
     admin.report, generation.failed (our own, shown as a mention-less system notice)."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_account_id_id", "account_id", "id"),)
+    __table_args__ = (
+        Index("ix_notifications_account_id_id", "account_id", "id"),
+        Index("ix_notifications_created_at", "created_at"),  # the streaming poller
+    )
 
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     from_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))

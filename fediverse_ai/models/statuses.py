@@ -22,6 +22,9 @@ class Status(SnowflakeId, Timestamps, Base):
     __table_args__ = (
         Index("ix_statuses_account_id_id", "account_id", "id"),
         Index("ix_statuses_visibility_local_id", "visibility", "local", "id"),
+        # The streaming API's poller reads what was written since its last look (web/streaming_hub.py).
+        Index("ix_statuses_created_at", "created_at"),
+        Index("ix_statuses_updated_at", "updated_at"),
     )
 
     uri: Mapped[str] = mapped_column(String(2048), unique=True)
