@@ -60,12 +60,11 @@ import platform
 import pstats
 import random
 import re
-import secrets
 import statistics
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -74,6 +73,7 @@ import asyncpg
 import sqlalchemy
 from quart.typing import TestClientProtocol
 from sqlalchemy import JSON, Table, event
+from throwaway import postgres_database
 
 from fediverse_ai import urls
 from fediverse_ai.config import Settings
@@ -151,19 +151,6 @@ class Measurements:
 # --- throwaway database -------------------------------------------------------------------------
 
 
-@contextlib.asynccontextmanager
-async def postgres_database(admin_url: str) -> AsyncIterator[str]:
-    name = f"fediverse_ai_bench_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(admin_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            base = sqlalchemy.make_url(admin_url).set(drivername="postgresql+asyncpg", database=name)
-            yield base.render_as_string(hide_password=False)
-        finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 def asyncpg_url(sqlalchemy_url: str) -> str:

@@ -30,20 +30,17 @@ import argparse
 import asyncio
 import contextlib
 import platform
-import secrets
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import sqlalchemy
 from sqlalchemy import delete, func, insert, select
+from throwaway import postgres_database, sqlite_database
 
 from fediverse_ai.config import Settings
 from fediverse_ai.jobs import queue
@@ -77,25 +74,8 @@ class Result:
 # --- throwaway databases -------------------------------------------------------------------
 
 
-@contextlib.asynccontextmanager
-async def sqlite_database() -> AsyncIterator[str]:
-    with tempfile.TemporaryDirectory(prefix="fediverse_ai_bench_") as tmp:
-        yield f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
 
 
-@contextlib.asynccontextmanager
-async def postgres_database(admin_url: str) -> AsyncIterator[str]:
-    name = f"fediverse_ai_bench_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(admin_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            base = sqlalchemy.make_url(admin_url).set(drivername="postgresql+asyncpg", database=name)
-            yield base.render_as_string(hide_password=False)
-        finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 async def server_version(runtime: Runtime) -> str:
