@@ -39,6 +39,8 @@ class InstanceSettings:
     name: str = "fediverse_ai"
     description: str = "AI-generated images, federated."
     contact_email: str = ""
+    # The instance's rules, one per line (shown on the about page).
+    rules: str = ""
 
     @property
     def base_url(self) -> str:

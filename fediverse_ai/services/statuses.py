@@ -23,7 +23,7 @@ from ..formatting import MentionLink, extract_hashtags, extract_mentions, render
 from ..ids import new_id
 from ..models import Account, MediaAttachment, Mention, Status, StatusEdit, StatusTag, Tag
 from ..timeutil import utcnow
-from . import notifications
+from . import notifications, remixes
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 AI_TAG = "AIart"
@@ -129,10 +129,11 @@ async def create_status(
     session: AsyncSession, settings: Settings, author: Account, *, text: str, visibility: str = "public",
     spoiler_text: str = "", sensitive: bool = False, in_reply_to_id: int | None = None,
     media_ids: Sequence[int] = (), language: str | None = None, state: str = "published",
-    application_id: int | None = None,
+    application_id: int | None = None, remix_of_id: int | None = None, remix_policy: str = "anyone",
 ) -> Status:
     """Create a local post; a published one is federated to its audience in this transaction.
-    ``state='generating'`` keeps it private to its author until ``publish_status``."""
+    ``state='generating'`` keeps it private to its author until ``publish_status``. A remix
+    (``remix_of_id``) is checked against its source's remix permission and links to it."""
     if not author.local:
         raise ValueError("create_status() is for local authors; remote posts go through remote_statuses")
     _validate(settings, text, visibility, spoiler_text, bool(media_ids))
@@ -141,6 +142,8 @@ async def create_status(
         parent = await session.get(Status, in_reply_to_id)
         if parent is None or parent.deleted_at is not None or parent.reblog_of_id is not None:
             raise ValidationError("the post replied to does not exist", field="in_reply_to_id")
+    remix_policy = remixes.check_policy(remix_policy)
+    source = await remixes.remixable_source(session, author, remix_of_id) if remix_of_id is not None else None
     status_id = new_id()
     media = await _own_media(session, author, media_ids, None)
     mentions = await _mentioned_accounts(session, settings, text)
@@ -157,7 +160,8 @@ async def create_status(
                       else f"tag:{settings.instance.domain},{utcnow():%Y-%m-%d}:objectId={status_id}"
                            ":objectType=Conversation"),
         recipe=next((m.recipe for m in media if m.generated and m.recipe), None),
-        application_id=application_id,
+        application_id=application_id, remix_policy=remix_policy,
+        remix_of_id=source.id if source else None, remix_of_uri=source.uri if source else None,
     )
     session.add(status)
     await session.flush()

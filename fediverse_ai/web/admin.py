@@ -1,0 +1,96 @@
+"""Running the instance from the browser (admins and moderators): users (approve, suspend),
+reports, the prompt filter, and the job queue (depth per lane, failing remote hosts)."""
+
+from __future__ import annotations
+
+from quart import Blueprint, g, redirect, render_template, request
+from quart.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from ..errors import AppError, NotFound
+from ..jobs.queue import host_failures, lane_depths
+from ..models import Report
+from ..services import accounts, prompt_filter, registrations, timelines
+from .csrf import check_csrf
+from .page_helpers import runtime, staff
+
+blueprint = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@blueprint.get("/")
+@staff
+async def users() -> ResponseReturnValue:
+    async with runtime().db.session() as session:
+        rows = [u for u in await accounts.list_local_users(session) if u.account.actor_type != "Application"]
+    return await render_template("admin/users.html", users=rows, section="users")
+
+
+@blueprint.post("/users/<username>/<action>")
+@staff
+async def user_action(username: str, action: str) -> ResponseReturnValue:
+    await check_csrf()
+    async with runtime().db.transaction() as session:
+        if action in ("suspend", "unsuspend"):
+            await accounts.set_suspended(session, username, action == "suspend", by=g.account)
+        elif action == "approve":
+            found = await accounts.find_local(session, username)
+            if found is None:
+                raise NotFound(f"no local user named {username!r}")
+            await registrations.set_approved(session, found.user.id, by=g.account)
+        else:
+            raise NotFound("no such action")
+    return redirect("/admin/")
+
+
+@blueprint.get("/reports")
+@staff
+async def reports() -> ResponseReturnValue:
+    async with runtime().db.session() as session:
+        rows = list((await session.execute(select(Report).order_by(Report.id.desc()).limit(100))).scalars())
+        people = await timelines.authors(session, {r.account_id for r in rows} | {r.target_account_id for r in rows})
+    return await render_template("admin/reports.html", reports=rows, people=people, section="reports")
+
+
+async def _filter_page(error: AppError | None = None) -> ResponseReturnValue:
+    async with runtime().db.session() as session:
+        rules = await prompt_filter.list_rules(session)
+    html = await render_template("admin/prompt_filter.html", rules=rules, error=error, section="filter")
+    return html, error.status if error else 200
+
+
+@blueprint.get("/prompt-filter")
+@staff
+async def prompt_rules() -> ResponseReturnValue:
+    return await _filter_page()
+
+
+@blueprint.post("/prompt-filter")
+@staff
+async def add_prompt_rule() -> ResponseReturnValue:
+    await check_csrf()
+    form = await request.form
+    try:
+        async with runtime().db.transaction() as session:
+            await prompt_filter.add_rule(session, pattern=form.get("pattern", ""), reason=form.get("reason", ""),
+                                         is_regex=bool(form.get("is_regex")), action=form.get("action", "block"),
+                                         by=g.account)
+    except AppError as exc:
+        return await _filter_page(exc)
+    return redirect("/admin/prompt-filter")
+
+
+@blueprint.post("/prompt-filter/<int:rule_id>/delete")
+@staff
+async def remove_prompt_rule(rule_id: int) -> ResponseReturnValue:
+    await check_csrf()
+    async with runtime().db.transaction() as session:
+        await prompt_filter.remove_rule(session, rule_id, by=g.account)
+    return redirect("/admin/prompt-filter")
+
+
+@blueprint.get("/queue")
+@staff
+async def queue() -> ResponseReturnValue:
+    db = runtime().db
+    return await render_template("admin/queue.html", depths=await lane_depths(db), hosts=await host_failures(db),
+                                 section="queue")
