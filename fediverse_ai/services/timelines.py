@@ -4,7 +4,8 @@ One visibility rule serves every read (single statuses, threads, timelines, prof
 public and unlisted posts are visible to everyone, followers-only posts to accepted followers
 and the author, direct posts to the author and the people mentioned. Unpublished posts (a
 prompt post still generating, or failed) are visible to their author only. Blocks hide both
-ways. Timelines page by id (ids sort by time) with Mastodon's max_id / since_id / min_id.
+ways. A suspended account's posts are hidden from everyone. Timelines page by id (ids sort
+by time) with Mastodon's max_id / since_id / min_id.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ class Page:
 
 def visible_to(viewer: Account | None) -> ColumnElement[bool]:
     """SQL condition: ``Status`` rows ``viewer`` may see (anonymous: public and unlisted only)."""
-    alive = Status.deleted_at.is_(None)
+    alive = and_(Status.deleted_at.is_(None), ~exists().where(Account.id == Status.account_id,
+                                                             Account.suspended_at.is_not(None)))
     published = Status.state == "published"
     open_ = Status.visibility.in_(("public", "unlisted"))
     if viewer is None:
