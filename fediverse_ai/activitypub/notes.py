@@ -25,6 +25,7 @@ from .vocab import first_id, format_time, ids_of, parse_time, type_of
 NOTE_TYPES = frozenset({"Note", "Article", "Page", "Question", "Image", "Video"})
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"})
 MAX_ATTACHMENTS = 4
+REMIX_POLICIES = ("anyone", "followers", "nobody")
 RECIPE_KEYS = ("model", "prompt", "negative_prompt", "seed", "steps", "guidance", "width", "height")
 
 
@@ -133,6 +134,9 @@ def status_to_note(settings: Settings, parts: NoteParts) -> dict[str, Any]:
         note |= {"aiGenerated": True, "digitalSourceType": IPTC_TRAINED_ALGORITHMIC_MEDIA}
         if public_recipe(recipe):
             note["recipe"] = public_recipe(recipe)
+            note["remixPolicy"] = status.remix_policy or "anyone"
+    if status.remix_of_uri:
+        note["remixOf"] = status.remix_of_uri
     return note
 
 
@@ -176,6 +180,8 @@ class RemoteNote:
     media: list[RemoteMedia] = field(default_factory=list)
     recipe: dict[str, Any] | None = None
     conversation: str | None = None
+    remix_of_uri: str | None = None
+    remix_policy: str = "anyone"
 
 
 class NoteError(ValueError):
@@ -277,4 +283,6 @@ def note_to_remote(note: dict[str, Any], *, followers_url: str | None = None) ->
         media=media,
         recipe=_recipe(note.get("recipe")),
         conversation=_text(note.get("conversation"))[:2048] or None,
+        remix_of_uri=(first_id(note.get("remixOf")) or "")[:2048] or None,
+        remix_policy=note["remixPolicy"] if note.get("remixPolicy") in REMIX_POLICIES else "anyone",
     )

@@ -10,11 +10,12 @@ from __future__ import annotations
 from sqlalchemy import select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..activitypub.notes import REMIX_POLICIES
 from ..errors import Forbidden, NotFound, ValidationError
 from ..models import Account, Follow, Status
 from .timelines import can_see, visible_to
 
-POLICIES = ("anyone", "followers", "nobody")
+POLICIES = REMIX_POLICIES
 
 
 def check_policy(policy: str) -> str:

@@ -59,6 +59,7 @@ async def store_remote_status(session: AsyncSession, settings: Settings, author:
     now = utcnow()
     published = min(note.published or now, now)
     parent = await by_uri(session, note.in_reply_to_uri) if note.in_reply_to_uri else None
+    source = await by_uri(session, note.remix_of_uri) if note.remix_of_uri else None
     status = Status(
         id=await free_id(session, published), uri=note.uri, url=note.url, account_id=author.id, local=False,
         state="published",
@@ -68,6 +69,7 @@ async def store_remote_status(session: AsyncSession, settings: Settings, author:
         in_reply_to_account_id=parent.account_id if parent else None,
         conversation=(parent.conversation if parent and parent.conversation else note.conversation),
         recipe=note.recipe or next((m.recipe for m in note.media if m.recipe), None),
+        remix_of_uri=note.remix_of_uri, remix_policy=note.remix_policy, remix_of_id=source.id if source else None,
         published_at=published, edited_at=note.updated if note.updated and note.updated > published else None,
     )
     session.add(status)
