@@ -28,6 +28,7 @@ from . import (
     oauth,
     pages,
     pages_public,
+    remote,
     social,
     statuses_ap,
 )
@@ -53,8 +54,8 @@ def create_app(runtime: Runtime, *, workers: bool | None = None) -> Quart:
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.context_processor(nav_context)
     for blueprint in (health.blueprint, pages.blueprint, pages_public.blueprint, compose.blueprint, social.blueprint,
-                      account_pages.blueprint, admin.blueprint, auth.blueprint, oauth.blueprint, mastodon_api,
-                      activitypub.blueprint, statuses_ap.blueprint, media.blueprint):
+                      account_pages.blueprint, admin.blueprint, remote.blueprint, auth.blueprint, oauth.blueprint,
+                      mastodon_api, activitypub.blueprint, statuses_ap.blueprint, media.blueprint):
         app.register_blueprint(blueprint)
     app.after_request(set_csrf_cookie)
     app.after_request(add_cors)

@@ -16,7 +16,7 @@ from .. import __version__
 from ..activitypub.notes import RECIPE_KEYS
 from ..errors import NotFound
 from ..generation.pipeline import model_source
-from ..models import Account, Status
+from ..models import Account, Block, Mute, Status
 from ..services import follows, remixes, timelines
 from .page_helpers import cards, page_arg, runtime, viewer
 
@@ -66,13 +66,17 @@ async def render_profile(account: Account) -> str:
     async with runtime().db.session() as session:
         rows = await timelines.by_account(session, who, account.id, _page())
         items = await cards(session, rows, who)
-        relation = None
+        relation, blocking, muting = None, False, False
         if who is not None and who.id != account.id:
             row = await follows.find_follow(session, who.id, account.id)
             relation = None if row is None else ("following" if row.accepted else "requested")
+            blocking = await session.scalar(select(Block.id).where(
+                Block.account_id == who.id, Block.target_account_id == account.id)) is not None
+            muting = await session.scalar(select(Mute.id).where(
+                Mute.account_id == who.id, Mute.target_account_id == account.id)) is not None
     older = rows[-1].id if len(rows) == PAGE else None
     return await render_template("profile.html", account=account, items=items, older=older, relation=relation,
-                                 is_me=who is not None and who.id == account.id)
+                                 blocking=blocking, muting=muting, is_me=who is not None and who.id == account.id)
 
 
 @blueprint.get("/accounts/<int:account_id>")

@@ -1,5 +1,5 @@
-"""Social actions as plain HTML forms (CSRF-checked): like, boost, delete, follow, report; and
-the signed-in pages: home feed and notifications.
+"""Social actions as plain HTML forms (CSRF-checked): like, boost, reply, delete, follow, block,
+mute, report; and the signed-in pages: home feed and notifications.
 
 Each action calls the same service the client API and the inbox use, then sends the person
 back where they were (a local ``next`` path, else the post or profile).
@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ..errors import NotFound
 from ..models import Account, Notification, Status
-from ..services import follows, interactions, moderation, statuses, timelines
+from ..services import follows, interactions, moderation, mutes, statuses, timelines
 from .auth import safe_next
 from .csrf import check_csrf
 from .page_helpers import cards, page_arg, runtime, signed_in
@@ -23,6 +23,11 @@ PAGE = 24
 STATUS_ACTIONS = {
     "favourite": interactions.favourite, "unfavourite": interactions.unfavourite,
     "reblog": interactions.reblog, "unreblog": interactions.unreblog,
+}
+
+ACCOUNT_ACTIONS = {
+    "follow": follows.follow, "unfollow": follows.unfollow, "block": moderation.block,
+    "unblock": moderation.unblock, "mute": mutes.mute, "unmute": mutes.unmute,
 }
 
 
@@ -49,6 +54,20 @@ async def status_action(status_id: int, action: str) -> ResponseReturnValue:
     return await _back(f"/statuses/{status_id}")
 
 
+@blueprint.post("/statuses/<int:status_id>/reply")
+@signed_in
+async def reply(status_id: int) -> ResponseReturnValue:
+    await check_csrf()
+    form = await request.form
+    async with runtime().db.transaction() as session:
+        if await timelines.can_see(session, g.account, status_id) is None:
+            raise NotFound("no such post")
+        created = await statuses.create_status(session, runtime().settings, g.account, text=form.get("text", ""),
+                                               visibility=form.get("visibility", "public"),
+                                               spoiler_text=form.get("spoiler_text", ""), in_reply_to_id=status_id)
+    return redirect(f"/statuses/{created.id}")
+
+
 @blueprint.post("/statuses/<int:status_id>/report")
 @signed_in
 async def report(status_id: int) -> ResponseReturnValue:
@@ -72,12 +91,12 @@ async def account_action(account_id: int, action: str) -> ResponseReturnValue:
     settings = runtime().settings
     async with runtime().db.transaction() as session:
         target = await session.get(Account, account_id)
-        if target is None or target.suspended_at is not None or action not in ("follow", "unfollow"):
+        if target is None or target.suspended_at is not None or action not in ACCOUNT_ACTIONS:
             raise NotFound("no such account")
-        if action == "follow":
-            await follows.follow(session, settings, g.account, target)
+        if action in ("follow", "unfollow", "block", "unblock"):
+            await ACCOUNT_ACTIONS[action](session, settings, g.account, target)
         else:
-            await follows.unfollow(session, settings, g.account, target)
+            await ACCOUNT_ACTIONS[action](session, g.account, target)
         back = f"/@{target.username}" if target.local else f"/accounts/{target.id}"
     return await _back(back)
 
