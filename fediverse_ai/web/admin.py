@@ -1,5 +1,6 @@
-"""Running the instance from the browser (admins and moderators): users (approve, suspend),
-reports, the prompt filter, and the job queue (depth per lane, failing remote hosts)."""
+"""Running the instance from the browser (admins and moderators): users (approve, suspend,
+silence), reports (ours and remote Flags) with actions, domain policies, the prompt filter, and
+the job queue (depth per lane, failing remote hosts)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from ..errors import AppError, NotFound
 from ..jobs.queue import host_failures, lane_depths
 from ..models import Report
-from ..services import accounts, prompt_filter, registrations, timelines
+from ..services import accounts, prompt_filter, registrations, staff_actions, timelines
 from .csrf import check_csrf
 from .page_helpers import runtime, staff
 
@@ -32,6 +33,9 @@ async def user_action(username: str, action: str) -> ResponseReturnValue:
     async with runtime().db.transaction() as session:
         if action in ("suspend", "unsuspend"):
             await accounts.set_suspended(session, username, action == "suspend", by=g.account)
+        elif action in ("silence", "unsilence"):
+            account = await staff_actions.find_user_account(session, username)
+            await staff_actions.set_silenced(session, account, action == "silence", by=g.account)
         elif action == "approve":
             found = await accounts.find_local(session, username)
             if found is None:
@@ -56,6 +60,51 @@ async def _filter_page(error: AppError | None = None) -> ResponseReturnValue:
         rules = await prompt_filter.list_rules(session)
     html = await render_template("admin/prompt_filter.html", rules=rules, error=error, section="filter")
     return html, error.status if error else 200
+
+
+@blueprint.post("/reports/<int:report_id>/<action>")
+@staff
+async def report_action(report_id: int, action: str) -> ResponseReturnValue:
+    await check_csrf()
+    async with runtime().db.transaction() as session:
+        await staff_actions.resolve_report(session, report_id, action, by=g.account)
+    return redirect("/admin/reports")
+
+
+async def _domains_page(error: AppError | None = None) -> ResponseReturnValue:
+    async with runtime().db.session() as session:
+        policies = await staff_actions.list_domain_policies(session)
+    html = await render_template("admin/domains.html", policies=policies, error=error, section="domains")
+    return html, error.status if error else 200
+
+
+@blueprint.get("/domains")
+@staff
+async def domains() -> ResponseReturnValue:
+    return await _domains_page()
+
+
+@blueprint.post("/domains")
+@staff
+async def add_domain_policy() -> ResponseReturnValue:
+    await check_csrf()
+    form = await request.form
+    try:
+        async with runtime().db.transaction() as session:
+            await staff_actions.set_domain_policy(session, form.get("domain", ""), form.get("severity", "suspend"),
+                                                  by=g.account, public_comment=form.get("public_comment", ""))
+    except AppError as exc:
+        return await _domains_page(exc)
+    return redirect("/admin/domains")
+
+
+@blueprint.post("/domains/<int:policy_id>/delete")
+@staff
+async def remove_domain_policy(policy_id: int) -> ResponseReturnValue:
+    await check_csrf()
+    async with runtime().db.transaction() as session:
+        await staff_actions.remove_domain_policy(session, policy_id, by=g.account)
+    return redirect("/admin/domains")
 
 
 @blueprint.get("/prompt-filter")

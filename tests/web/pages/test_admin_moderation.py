@@ -1,0 +1,62 @@
+"""Admin moderation from the pages: silencing an account keeps its posts out of the public
+feeds; a report is closed with an action (suspending its target); a silenced domain's posts
+leave the federated feed, and a malformed domain is refused naming the field."""
+
+from __future__ import annotations
+
+from quart.testing import QuartClient
+
+from fediverse_ai.models import Account, Report, Status
+from fediverse_ai.runtime import Runtime
+from fediverse_ai.services import moderation, statuses
+from fediverse_ai.services.accounts import LocalUser, create_local_user
+
+from ..conftest import PASSWORD, sign_in
+from .helpers import post_form
+
+
+async def test_silence_and_report_actions(client: QuartClient, runtime: Runtime, alice: LocalUser) -> None:
+    async with runtime.db.transaction() as session:
+        bob = await create_local_user(session, runtime.settings, username="bob", email="bob@social.test",
+                                      password=PASSWORD)
+        post = await statuses.create_status(session, runtime.settings, bob.account, text="loud post")
+        report = await moderation.report(session, runtime.settings, alice.account, bob.account,
+                                         status_ids=[post.id], comment="too loud")
+    await sign_in(client)
+    assert f'href="/statuses/{post.id}"' in await (await client.get("/local")).get_data(as_text=True)
+    await post_form(client, "/admin/", "/admin/users/bob/silence", {})
+    assert "silenced" in await (await client.get("/admin/")).get_data(as_text=True)
+    assert f'href="/statuses/{post.id}"' not in await (await client.get("/local")).get_data(as_text=True)
+    assert (await client.get(f"/statuses/{post.id}")).status_code == 200  # still reachable, just not promoted
+    await post_form(client, "/admin/", "/admin/users/bob/unsilence", {})
+    assert f'href="/statuses/{post.id}"' in await (await client.get("/local")).get_data(as_text=True)
+
+    reports = await (await client.get("/admin/reports")).get_data(as_text=True)
+    assert f'action="/admin/reports/{report.id}/suspended"' in reports
+    await post_form(client, "/admin/reports", f"/admin/reports/{report.id}/suspended", {})
+    async with runtime.db.session() as session:
+        assert (await session.get_one(Report, report.id)).action_taken == "suspended"
+        assert (await session.get_one(Account, bob.account.id)).suspended_at is not None
+    assert (await client.get(f"/statuses/{post.id}")).status_code == 404
+    bad = await post_form(client, "/admin/reports", f"/admin/reports/{report.id}/vanish", {})
+    assert bad.status_code == 422
+
+
+async def test_domain_policies(client: QuartClient, runtime: Runtime, alice: LocalUser) -> None:
+    async with runtime.db.transaction() as session:
+        remote = Account(username="zed", domain="noisy.example", uri="https://noisy.example/users/zed",
+                         inbox_url="https://noisy.example/users/zed/inbox")
+        session.add(remote)
+        await session.flush()
+        session.add(Status(uri="https://noisy.example/notes/1", account_id=remote.id, local=False,
+                           visibility="public", content="<p>noise</p>", published_at=remote.created_at))
+    await sign_in(client)
+    assert "noise" in await (await client.get("/federated")).get_data(as_text=True)
+    saved = await post_form(client, "/admin/domains", "/admin/domains",
+                            {"domain": "https://Noisy.example/", "severity": "silence", "public_comment": "spam"})
+    assert saved.status_code == 302
+    page = await (await client.get("/admin/domains")).get_data(as_text=True)
+    assert "<td>noisy.example</td><td>silence</td>" in page
+    assert "noise" not in await (await client.get("/federated")).get_data(as_text=True)
+    bad = await post_form(client, "/admin/domains", "/admin/domains", {"domain": "not a domain", "severity": "silence"})
+    assert bad.status_code == 422 and "enter a domain" in await bad.get_data(as_text=True)
