@@ -1,5 +1,5 @@
-"""Signing up from the browser, as the instance's registration mode allows, and changing a
-password.
+"""Signing up from the browser, as the instance's registration mode allows; a person's own
+settings: password and whether images behind content warnings stay hidden.
 
 The mode decides who gets an account: ``open`` (anyone, active at once), ``approval`` (anyone,
 but an admin approves before the account can sign in), ``invite`` (only with a valid invite
@@ -73,4 +73,10 @@ async def change_password(session: AsyncSession, user: User, *, current: str, ne
     row.password_hash = hash_password(new)
     session.add(AuditEvent(account_id=row.account_id, action="account.password", target_type="account",
                            target_id=row.account_id, detail={}))
+    await session.flush()
+
+
+async def set_hide_sensitive_media(session: AsyncSession, user: User, hide: bool) -> None:
+    row = await session.get_one(User, user.id)
+    row.hide_sensitive_media = hide
     await session.flush()

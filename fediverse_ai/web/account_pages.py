@@ -1,8 +1,9 @@
-"""Sign up (as the instance's registration mode allows) and password change, in the browser."""
+"""Sign up (as the instance's registration mode allows), and a person's settings: password
+change and whether images behind content warnings stay hidden."""
 
 from __future__ import annotations
 
-from quart import Blueprint, g, render_template, request
+from quart import Blueprint, g, redirect, render_template, request
 from quart.typing import ResponseReturnValue
 
 from ..errors import AppError
@@ -39,6 +40,16 @@ async def sign_up() -> ResponseReturnValue:
 @signed_in
 async def password_form() -> ResponseReturnValue:
     return await render_template("password.html", error=None, done=False)
+
+
+@blueprint.post("/settings/media")
+@signed_in
+async def media_preferences() -> ResponseReturnValue:
+    await check_csrf()
+    form = await request.form
+    async with runtime().db.transaction() as session:
+        await registrations.set_hide_sensitive_media(session, g.user, bool(form.get("hide_sensitive_media")))
+    return redirect("/settings/password")
 
 
 @blueprint.post("/settings/password")

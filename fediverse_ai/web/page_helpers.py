@@ -64,9 +64,11 @@ def staff(handler: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R | Werkz
 
 
 async def nav_context() -> dict[str, Any]:
-    """Template globals for the nav: who is signed in and whether they are staff."""
+    """Template globals: who is signed in, whether they are staff, and whether images behind a
+    content warning stay hidden until clicked (always for visitors; a setting for people)."""
     found = await current_account()
-    return {"me": found[1] if found else None, "my_role": found[0].role if found else None}
+    return {"me": found[1] if found else None, "my_role": found[0].role if found else None,
+            "hide_cw_media": found[0].hide_sensitive_media if found else True}
 
 
 async def cards(session: AsyncSession, statuses: Sequence[Status], who: Account | None) -> list[dict[str, Any]]:

@@ -6,9 +6,11 @@ from __future__ import annotations
 from quart.testing import QuartClient
 
 from fediverse_ai.runtime import Runtime
+from fediverse_ai.services import statuses
 from fediverse_ai.services.accounts import LocalUser
 
 from ..conftest import sign_in
+from .helpers import post_form
 
 
 async def test_about_page(client: QuartClient, runtime: Runtime) -> None:
@@ -35,3 +37,18 @@ async def test_signed_in_nav(client: QuartClient, alice: LocalUser) -> None:
     await sign_in(client)
     html = await (await client.get("/")).get_data(as_text=True)
     assert 'href="/@alice"' in html and "Sign out" in html and 'href="/admin"' in html and 'href="/compose"' in html
+
+
+async def test_content_warning_images_hidden_per_setting(client: QuartClient, runtime: Runtime,
+                                                         alice: LocalUser) -> None:
+    async with runtime.db.transaction() as session:
+        post = await statuses.create_status(session, runtime.settings, alice.account, text="spoiler",
+                                            spoiler_text="spoilers")
+    assert 'class="tile cw"' in await (await client.get("/local")).get_data(as_text=True)  # visitors: hidden
+    await sign_in(client)
+    assert 'class="tile"' in await (await client.get("/local")).get_data(as_text=True)
+    assert '<details class="cw" open>' in await (await client.get(f"/statuses/{post.id}")).get_data(as_text=True)
+    saved = await post_form(client, "/settings/password", "/settings/media", {"hide_sensitive_media": "1"})
+    assert saved.status_code == 302
+    assert 'class="tile cw"' in await (await client.get("/local")).get_data(as_text=True)
+    assert '<details class="cw">' in await (await client.get(f"/statuses/{post.id}")).get_data(as_text=True)
