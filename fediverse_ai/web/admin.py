@@ -9,7 +9,7 @@ from quart.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from ..errors import AppError, NotFound
-from ..jobs.queue import host_failures, lane_depths
+from ..jobs.queue import drop_failed, host_failures, lane_depths, recent_failures, retry_now
 from ..models import Report
 from ..services import accounts, prompt_filter, registrations, staff_actions, timelines
 from .csrf import check_csrf
@@ -142,4 +142,18 @@ async def remove_prompt_rule(rule_id: int) -> ResponseReturnValue:
 async def queue() -> ResponseReturnValue:
     db = runtime().db
     return await render_template("admin/queue.html", depths=await lane_depths(db), hosts=await host_failures(db),
+                                 failures=await recent_failures(db), limits=runtime().settings.limits,
                                  section="queue")
+
+
+@blueprint.post("/queue/<int:job_id>/<action>")
+@staff
+async def job_action(job_id: int, action: str) -> ResponseReturnValue:
+    """Retry a failed job now, or drop it for good."""
+    await check_csrf()
+    if action not in ("retry", "drop"):
+        raise NotFound("no such action")
+    done = await (retry_now if action == "retry" else drop_failed)(runtime().db, job_id)
+    if not done:
+        raise NotFound("no such failed job")
+    return redirect("/admin/queue")

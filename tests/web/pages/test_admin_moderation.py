@@ -1,12 +1,14 @@
 """Admin moderation from the pages: silencing an account keeps its posts out of the public
 feeds; a report is closed with an action (suspending its target); a silenced domain's posts
-leave the federated feed, and a malformed domain is refused naming the field."""
+leave the federated feed, and a malformed domain is refused naming the field; failed jobs are
+retried or dropped from the queue page."""
 
 from __future__ import annotations
 
 from quart.testing import QuartClient
+from sqlalchemy import select
 
-from fediverse_ai.models import Account, Report, Status
+from fediverse_ai.models import Account, Job, Report, Status
 from fediverse_ai.runtime import Runtime
 from fediverse_ai.services import moderation, statuses
 from fediverse_ai.services.accounts import LocalUser, create_local_user
@@ -60,3 +62,23 @@ async def test_domain_policies(client: QuartClient, runtime: Runtime, alice: Loc
     assert "noise" not in await (await client.get("/federated")).get_data(as_text=True)
     bad = await post_form(client, "/admin/domains", "/admin/domains", {"domain": "not a domain", "severity": "silence"})
     assert bad.status_code == 422 and "enter a domain" in await bad.get_data(as_text=True)
+
+
+async def test_failed_jobs_can_be_retried_or_dropped(client: QuartClient, runtime: Runtime,
+                                                     alice: LocalUser) -> None:
+    async with runtime.db.transaction() as session:
+        for host in ("down.example", "gone.example"):
+            session.add(Job(lane="delivery", kind="deliver", payload={}, state="failed", host=host, attempts=5,
+                            max_attempts=5, last_error="connection refused", last_status=None))
+    async with runtime.db.session() as session:
+        retry_id, drop_id = sorted((await session.execute(select(Job.id))).scalars())
+    await sign_in(client)
+    page = await (await client.get("/admin/queue")).get_data(as_text=True)
+    assert "down.example" in page and "connection refused" in page and "Images per person per 24 hours" in page
+    assert (await post_form(client, "/admin/queue", f"/admin/queue/{retry_id}/retry", {})).status_code == 302
+    assert (await post_form(client, "/admin/queue", f"/admin/queue/{drop_id}/drop", {})).status_code == 302
+    async with runtime.db.session() as session:
+        states = dict((await session.execute(select(Job.id, Job.state))).all())
+    assert states == {retry_id: "queued"}
+    again = await post_form(client, "/admin/queue", f"/admin/queue/{drop_id}/drop", {})
+    assert again.status_code == 404
