@@ -9,6 +9,9 @@ their notifications, so a waiting account is not forgotten.
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,6 +52,24 @@ async def sign_up(session: AsyncSession, settings: Settings, *, username: str, e
         for member in staff:
             await notifications.notify(session, member, "admin.sign_up", from_account=created.account)
     return created
+
+
+async def create_invite(session: AsyncSession, *, by: Account, max_uses: int | None = None,
+                        expires_in: dt.timedelta | None = None) -> Invite:
+    """An invite code for the invite registration mode (staff hand out /auth/sign_up?invite=CODE)."""
+    if max_uses is not None and max_uses < 1:
+        raise ValidationError("an invite must allow at least one use", field="max_uses")
+    invite = Invite(code=secrets.token_urlsafe(12), created_by_id=by.id, max_uses=max_uses,
+                    expires_at=utcnow() + expires_in if expires_in else None)
+    session.add(invite)
+    await session.flush()
+    session.add(AuditEvent(account_id=by.id, action="invite.create", target_type="invite", target_id=invite.id,
+                           detail={"max_uses": max_uses}))
+    return invite
+
+
+async def list_invites(session: AsyncSession) -> list[Invite]:
+    return list((await session.execute(select(Invite).order_by(Invite.id.desc()).limit(50))).scalars())
 
 
 async def set_approved(session: AsyncSession, user_id: int, *, by: Account) -> User:

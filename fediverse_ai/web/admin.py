@@ -4,6 +4,8 @@ the job queue (depth per lane, failing remote hosts)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from quart import Blueprint, g, redirect, render_template, request
 from quart.typing import ResponseReturnValue
 from sqlalchemy import select
@@ -23,7 +25,21 @@ blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 async def users() -> ResponseReturnValue:
     async with runtime().db.session() as session:
         rows = [u for u in await accounts.list_local_users(session) if u.account.actor_type != "Application"]
-    return await render_template("admin/users.html", users=rows, section="users")
+        invites = await registrations.list_invites(session)
+    return await render_template("admin/users.html", users=rows, invites=invites, section="users",
+                                 mode=runtime().settings.registration.mode)
+
+
+@blueprint.post("/invites")
+@staff
+async def create_invite() -> ResponseReturnValue:
+    await check_csrf()
+    form = await request.form
+    uses, days = form.get("max_uses", ""), form.get("days", "")
+    async with runtime().db.transaction() as session:
+        await registrations.create_invite(session, by=g.account, max_uses=int(uses) if uses.isdigit() else None,
+                                          expires_in=dt.timedelta(days=int(days)) if days.isdigit() else None)
+    return redirect("/admin/")
 
 
 @blueprint.post("/users/<username>/<action>")

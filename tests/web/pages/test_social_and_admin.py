@@ -4,6 +4,7 @@ job queue; remix honouring the author's permission."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,24 @@ async def test_admin_pages_are_for_staff_only(client: QuartClient, runtime: Runt
         assert (await client.get(path)).status_code == 403
     refused = await post_form(client, "/home", "/admin/users/eve/suspend", {})
     assert refused.status_code == 403
+
+
+async def test_invite_links(client: QuartClient, runtime: Runtime, alice: LocalUser) -> None:
+    runtime.settings = runtime.settings.replace(registration__mode="invite")
+    await sign_in(client)
+    await post_form(client, "/admin/", "/admin/invites", {"max_uses": "1", "days": "7"})
+    page = await (await client.get("/admin/")).get_data(as_text=True)
+    link = re.search(r"<code>(/auth/sign_up\?invite=[^<]+)</code>", page).group(1)  # type: ignore[union-attr]
+    assert "0 of 1 used" in page
+    visitor = client.app.test_client()  # type: ignore[attr-defined]
+    form = await (await visitor.get(link)).get_data(as_text=True)
+    code = link.split("=", 1)[1]
+    assert f'name="invite" value="{code}"' in form
+    joined = await visitor.post("/auth/sign_up", form={"csrf": csrf_of(form), "username": "newbie",
+                                                       "email": "newbie@social.test", "password": "long enough pw",
+                                                       "invite": code})
+    assert joined.status_code == 201
+    again = await visitor.post("/auth/sign_up", form={"csrf": csrf_of(form), "username": "second",
+                                                      "email": "second@social.test", "password": "long enough pw",
+                                                      "invite": code})
+    assert again.status_code == 422 and "not valid" in await again.get_data(as_text=True)
