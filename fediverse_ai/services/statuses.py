@@ -51,7 +51,8 @@ async def _mentioned_accounts(session: AsyncSession, settings: Settings, text: s
     return found
 
 
-def _render(settings: Settings, text: str, mentions: list[Account], generated_model: str | None) -> str:
+def _render(settings: Settings, text: str, mentions: list[Account], generated_model: str | None,
+            remix_of: str | None = None) -> str:
     by_key = {(a.username.lower(), a.domain.lower() if a.domain else None): a for a in mentions}
 
     def lookup(username: str, domain: str | None) -> MentionLink | None:
@@ -66,6 +67,8 @@ def _render(settings: Settings, text: str, mentions: list[Account], generated_mo
         content += (f"<p>AI-generated image{model}. "
                     f'<a href="{urls.base(settings)}/tags/{AI_TAG.lower()}" class="mention hashtag" rel="tag">'
                     f"#<span>{AI_TAG}</span></a></p>")
+    if remix_of:  # shown by every client, not only those that read fai:remixOf
+        content += f'<p>Remix of <a href="{html.escape(remix_of)}">{html.escape(remix_of)}</a></p>'
     return content
 
 
@@ -152,7 +155,8 @@ async def create_status(
     status = Status(
         id=status_id, uri=urls.status(settings, author.username, status_id),
         url=urls.status_page(settings, author.username, status_id), account_id=author.id, local=True,
-        state=state, visibility=visibility, content=_render(settings, text, mentions, model), source_text=text,
+        state=state, visibility=visibility, source_text=text,
+        content=_render(settings, text, mentions, model, source.uri if source else None),
         spoiler_text=spoiler_text.strip(), sensitive=sensitive or bool(spoiler_text.strip()), language=language,
         in_reply_to_id=parent.id if parent else None, in_reply_to_uri=parent.uri if parent else None,
         in_reply_to_account_id=parent.account_id if parent else None,
@@ -184,7 +188,7 @@ async def publish_status(session: AsyncSession, settings: Settings, status: Stat
     if model is not None and status.recipe is None:
         status.recipe = next((m.recipe for m in media if m.generated and m.recipe), None)
         mentions = await mentioned(session, status.id)
-        status.content = _render(settings, status.source_text, mentions, model)
+        status.content = _render(settings, status.source_text, mentions, model, status.remix_of_uri)
         await set_tags(session, status.id, [*extract_hashtags(status.source_text), AI_TAG.lower()])
     status.state, status.state_reason = "published", None
     parent = await session.get(Status, status.in_reply_to_id) if status.in_reply_to_id else None
@@ -285,7 +289,7 @@ async def edit_status(
         item.status_id, item.position = status.id, position
     mentions = await _mentioned_accounts(session, settings, text)
     model = _generated_model(media)
-    status.content = _render(settings, text, mentions, model)
+    status.content = _render(settings, text, mentions, model, status.remix_of_uri)
     status.source_text = text
     status.spoiler_text = spoiler_text.strip()
     status.sensitive = sensitive or bool(status.spoiler_text)
