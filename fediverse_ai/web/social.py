@@ -11,7 +11,7 @@ from quart import Blueprint, g, redirect, render_template, request
 from quart.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from ..errors import NotFound
+from ..errors import NotFound, ValidationError
 from ..models import Account, Notification, Status
 from ..services import follows, interactions, moderation, mutes, statuses, timelines
 from .auth import safe_next
@@ -52,6 +52,31 @@ async def status_action(status_id: int, action: str) -> ResponseReturnValue:
             raise NotFound("no such post")
         await STATUS_ACTIONS[action](session, settings, g.account, status)
     return await _back(f"/statuses/{status_id}")
+
+
+@blueprint.get("/statuses/<int:status_id>/edit")
+@signed_in
+async def edit_form(status_id: int) -> ResponseReturnValue:
+    async with runtime().db.session() as session:
+        status = await statuses.own_status(session, g.account, status_id)
+    return await render_template("edit.html", status=status, error=None)
+
+
+@blueprint.post("/statuses/<int:status_id>/edit")
+@signed_in
+async def edit(status_id: int) -> ResponseReturnValue:
+    """Edit one's own post (text and content warning); its history is kept and Update goes out."""
+    await check_csrf()
+    form = await request.form
+    try:
+        async with runtime().db.transaction() as session:
+            await statuses.edit_status(session, runtime().settings, g.account, status_id, text=form.get("text", ""),
+                                       spoiler_text=form.get("spoiler_text", ""))
+    except ValidationError as exc:
+        async with runtime().db.session() as session:
+            status = await statuses.own_status(session, g.account, status_id)
+        return await render_template("edit.html", status=status, error=exc), exc.status
+    return redirect(f"/statuses/{status_id}")
 
 
 @blueprint.post("/statuses/<int:status_id>/reply")

@@ -43,7 +43,8 @@ async def test_forms_refuse_missing_or_forged_csrf(client: QuartClient, runtime:
     assert "Like · 0" in page  # nothing happened
 
 
-async def test_another_users_post_cannot_be_deleted(client: QuartClient, runtime: Runtime, alice: LocalUser) -> None:
+async def test_another_users_post_cannot_be_edited_or_deleted(client: QuartClient, runtime: Runtime,
+                                                             alice: LocalUser) -> None:
     await sign_in(client)
     post_path = await publish(client, runtime, "mine")
     status_id = int(post_path.rsplit("/", 1)[1])
@@ -53,11 +54,19 @@ async def test_another_users_post_cannot_be_deleted(client: QuartClient, runtime
     mallory = client.app.test_client()  # type: ignore[attr-defined]
     await sign_in(mallory, "mallory")
     page = await (await mallory.get(post_path)).get_data(as_text=True)
-    assert "Delete this post" not in page
+    assert "Delete this post" not in page and "/edit" not in page
     refused = await mallory.post(f"/statuses/{status_id}/delete", form={"csrf": csrf_of(page)})
     assert refused.status_code == 403
+    assert (await mallory.get(f"/statuses/{status_id}/edit")).status_code == 403
+    edit = await mallory.post(f"/statuses/{status_id}/edit", form={"csrf": csrf_of(page), "text": "pwned"})
+    assert edit.status_code == 403
     async with runtime.db.session() as session:
-        assert (await session.get_one(Status, status_id)).deleted_at is None
+        row = await session.get_one(Status, status_id)
+        assert row.deleted_at is None and row.edited_at is None and "pwned" not in row.content
+    edited = await post_form(client, f"/statuses/{status_id}/edit", f"/statuses/{status_id}/edit",
+                             {"text": "my <i>own</i> words", "spoiler_text": ""})
+    assert edited.status_code == 302
+    assert "my &lt;i&gt;own&lt;/i&gt; words" in await (await client.get(post_path)).get_data(as_text=True)
     deleted = await post_form(client, post_path, f"/statuses/{status_id}/delete", {})
     assert deleted.status_code == 302
     assert (await client.get(post_path)).status_code == 404
