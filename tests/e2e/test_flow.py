@@ -16,7 +16,7 @@ from tests.live import LiveServer
 
 from .conftest import PASSWORD, axe_violations, describe, make_user, screenshots_on_failure
 
-pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+pytestmark = pytest.mark.slow
 
 
 def generate(page: Any, prompt: str, *, expect_progress: bool) -> None:
@@ -47,6 +47,7 @@ def publish(page: Any, alt: str) -> str:
     return page.url
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the browser flow once; pages run on both
 def test_sign_up_generate_publish_remix_like_and_suspend(settings: Settings, server: LiveServer, browser: Any,
                                                          tmp_path: Path) -> None:
     make_user(settings, "admin", role="admin")
@@ -116,3 +117,13 @@ def test_sign_up_generate_publish_remix_like_and_suspend(settings: Settings, ser
         bob.goto(f"{server.url}/home")
         assert "/auth/sign_in" in bob.url  # the suspended account's session no longer counts
         assert bob.goto(post_url).status == 404
+
+
+def test_the_accessibility_check_catches_a_broken_page(browser: Any) -> None:
+    """The axe-core check itself: an image without alt text and an unlabelled field are found."""
+    page = browser.new_page()
+    with screenshots_on_failure("axe", {"page": page}):
+        page.set_content('<html lang="en"><head><title>t</title></head><body><main>'
+                         '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><input name="q"></main></body></html>')
+        found = {v["id"] for v in axe_violations(page)}
+        assert {"image-alt", "label"} <= found, found
