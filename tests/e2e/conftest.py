@@ -27,9 +27,10 @@ ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "correct horse battery"
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="install the test extra (make install-test)")
-if not CHROMIUM.exists():
-    pytest.skip("Debian's chromium is not installed (make install-test installs it)", allow_module_level=True)
+try:
+    from playwright import sync_api
+except ImportError:  # pragma: no cover - the test extra brings it
+    sync_api = None  # type: ignore[assignment]
 
 
 def make_user(settings: Settings, username: str, role: str = "user") -> None:
@@ -57,6 +58,8 @@ def server(settings: Settings, tmp_path: Path, tiny_model: Path) -> Iterator[Liv
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
+    if sync_api is None or not CHROMIUM.exists():
+        pytest.skip("needs Playwright and Debian's chromium: `make install-test` installs both")
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:

@@ -6,7 +6,6 @@ visited pass axe-core's WCAG 2 A/AA checks (serious and critical findings)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,8 +47,8 @@ def publish(page: Any, alt: str) -> str:
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the browser flow once; pages run on both
-def test_sign_up_generate_publish_remix_like_and_suspend(settings: Settings, server: LiveServer, browser: Any,
-                                                         tmp_path: Path) -> None:
+def test_sign_up_generate_publish_remix_like_and_suspend(browser: Any, settings: Settings,
+                                                         server: LiveServer) -> None:
     make_user(settings, "admin", role="admin")
     bob_context, admin_context = browser.new_context(), browser.new_context()
     bob, admin = bob_context.new_page(), admin_context.new_page()
