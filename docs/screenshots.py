@@ -31,15 +31,26 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 PASSWORD = "correct horse battery"
 
 
-def create(page: Page, prompt: str, caption: str) -> str:
+def shoot(page: Page, name: str) -> None:
+    for label, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(OUT / f"{name}-{label}.jpg"), full_page=True, type="jpeg", quality=80)
+
+
+def create(page: Page, prompt: str, caption: str, *, photograph: bool = False) -> str:
+    """Generate two variations and publish the first; returns the post's address. With
+    ``photograph`` the job page is photographed with its results, before publishing."""
     page.click("nav >> text=Create")
     page.fill("textarea[name=prompt]", prompt)
     page.click("details.advanced summary")
     page.fill("input[name=steps]", "4")
     page.fill("input[name=width]", "256")
     page.fill("input[name=height]", "256")
+    page.fill("input[name=count]", "2")
     page.click("form[action='/compose'] button[type=submit]")
     page.wait_for_selector("#status-line:has-text('Done.')", timeout=120_000)
+    if photograph:
+        shoot(page, "generation")
     page.fill("textarea[name=text]", caption)
     page.click("#publish button[type=submit]")
     page.wait_for_url(re.compile(r"/statuses/\d+$"))
@@ -68,14 +79,12 @@ def main() -> None:
             page.fill("input[name=password]", PASSWORD)
             page.click("form[action='/auth/sign_in'] button")
             create(page, "a lighthouse at dusk, oil painting", "Dusk at the lighthouse #seaside")
-            post = create(page, "a fox in a snowy forest", "A winter fox #winter")
+            post = create(page, "a fox in a snowy forest", "A winter fox #winter", photograph=True)
             pages = {"home": "/", "local": "/local", "post": post.split(server.url)[1], "profile": "/@ada",
                      "compose": "/compose", "about": "/about", "admin": "/admin/", "queue": "/admin/queue"}
-            for label, (width, height) in SIZES.items():
-                page.set_viewport_size({"width": width, "height": height})
-                for name, path in pages.items():
-                    page.goto(f"{server.url}{path}")
-                    page.screenshot(path=str(OUT / f"{name}-{label}.jpg"), full_page=True, type="jpeg", quality=80)
+            for name, path in pages.items():
+                page.goto(f"{server.url}{path}")
+                shoot(page, name)
             browser.close()
     print(f"screenshots written to {OUT.relative_to(ROOT)}/")
 
