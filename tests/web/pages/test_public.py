@@ -15,12 +15,13 @@ from .helpers import post_form
 
 async def test_about_page(client: QuartClient, runtime: Runtime) -> None:
     runtime.settings = runtime.settings.replace(instance__rules="Be kind.\n<b>No spam</b>\n",
-                                                instance__contact_email="admin@social.test")
+                                                instance__contact_email="admin@social.test",
+                                                generation__model_license="openrail++")
     html = await (await client.get("/about")).get_data(as_text=True)
     assert "<li>Be kind.</li>" in html and "&lt;b&gt;No spam&lt;/b&gt;" in html
     assert f"<code>{runtime.settings.generation.prompt_marker}</code>" in html
     assert f"{runtime.settings.limits.generations_per_day} images per person" in html
-    assert "admin@social.test" in html and "stabilityai/sd-turbo" in html
+    assert "admin@social.test" in html and "stabilityai/sd-turbo" in html and "Licence: openrail++" in html
 
 
 async def test_signed_out_nav_and_empty_feeds(client: QuartClient) -> None:
