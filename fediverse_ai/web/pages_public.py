@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from quart import Blueprint, render_template
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from .. import __version__
 from ..activitypub.notes import RECIPE_KEYS
 from ..errors import NotFound
 from ..generation.pipeline import model_source
-from ..models import Account, Block, Mute, Status
+from ..models import Account, Block, Follow, Mute, Status
 from ..services import follows, remixes, timelines
 from .page_helpers import cards, page_arg, runtime, viewer
 
@@ -86,6 +86,22 @@ async def account_page(account_id: int) -> str:
     if account is None or account.suspended_at is not None or account.actor_type == "Application":
         raise NotFound("no such account")
     return await render_profile(account)
+
+
+@blueprint.get("/accounts/<int:account_id>/<any(followers, following):which>")
+async def follow_list(account_id: int, which: str) -> str:
+    """Who follows an account, or whom it follows (as far as this server knows)."""
+    async with runtime().db.session() as session:
+        account = await session.get(Account, account_id)
+        if account is None or account.suspended_at is not None:
+            raise NotFound("no such account")
+        mine, theirs = ((Follow.target_account_id, Follow.account_id) if which == "followers"
+                        else (Follow.account_id, Follow.target_account_id))
+        people = list((await session.execute(
+            select(Account).join(Follow, theirs == Account.id)
+            .where(mine == account.id, Follow.accepted.is_(true()), Account.suspended_at.is_(None))
+            .order_by(Follow.id.desc()).limit(80))).scalars())
+    return await render_template("follow_list.html", account=account, which=which, people=people)
 
 
 def recipe_lines(recipe: dict[str, Any] | None) -> list[tuple[str, Any]]:

@@ -47,6 +47,9 @@ async def test_like_boost_follow_home_and_notifications(client: QuartClient, run
     assert "Boosted · 1" in await (await other.get(post_path)).get_data(as_text=True)
     await post_form(other, "/@alice", f"/accounts/{alice.account.id}/follow", {})
     assert "Unfollow" in await (await other.get("/@alice")).get_data(as_text=True)
+    followers = await (await client.get(f"/accounts/{alice.account.id}/followers")).get_data(as_text=True)
+    following = await (await client.get(f"/accounts/{bob.account.id}/following")).get_data(as_text=True)
+    assert 'href="/@bob"' in followers and 'href="/@alice"' in following
     home = await (await other.get("/home")).get_data(as_text=True)
     assert f'href="/statuses/{status_id}"' in home
     notes = await (await client.get("/notifications")).get_data(as_text=True)
