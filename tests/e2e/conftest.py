@@ -57,9 +57,15 @@ def server(settings: Settings, tmp_path: Path, tiny_model: Path) -> Iterator[Liv
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
+def browser_available() -> None:
+    """Ask for this first: it skips before a server starts when the browser cannot run."""
     if sync_api is None or not CHROMIUM.exists():
         pytest.skip("needs Playwright and Debian's chromium: `make install-test` installs both")
+
+
+@pytest.fixture
+def browser(browser_available: None) -> Iterator[Any]:
+    """Started after the database fixtures: Playwright's sync API runs an event loop here."""
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:

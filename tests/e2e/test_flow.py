@@ -18,6 +18,9 @@ from .conftest import PASSWORD, axe_violations, describe, make_user, screenshots
 pytestmark = pytest.mark.slow
 
 
+axe_pages: list[str] = []  # job pages seen, checked with the others at the end
+
+
 def generate(page: Any, prompt: str, *, expect_progress: bool) -> None:
     """Submit the compose form and wait for the job page to finish. With ``expect_progress``
     (a cold pipeline takes a while to load) the page must first show the queue or the steps and
@@ -34,6 +37,7 @@ def generate(page: Any, prompt: str, *, expect_progress: bool) -> None:
     page.wait_for_url(re.compile(r"/generations/\d+"))
     first = page.inner_text("#status-line")
     page.wait_for_selector("#status-line:has-text('Done.')", timeout=60_000)
+    axe_pages.append(page.url.split("/", 3)[3])
     if expect_progress:
         assert re.match(r"Waiting in the queue: 0 ahead of you|Generating: step \d+ of 8", first), first
         assert polls, "the job page did not poll its progress"
@@ -47,12 +51,13 @@ def publish(page: Any, alt: str) -> str:
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the browser flow once; pages run on both
-def test_sign_up_generate_publish_remix_like_and_suspend(browser: Any, settings: Settings,
-                                                         server: LiveServer) -> None:
+def test_sign_up_generate_publish_remix_like_and_suspend(browser_available: None, settings: Settings,
+                                                         server: LiveServer, browser: Any) -> None:
     make_user(settings, "admin", role="admin")
     bob_context, admin_context = browser.new_context(), browser.new_context()
     bob, admin = bob_context.new_page(), admin_context.new_page()
-    with screenshots_on_failure("flow", {"bob": bob, "admin": admin}):
+    pages = {"bob": bob, "admin": admin}
+    with screenshots_on_failure("flow", pages):
         bob.goto(f"{server.url}/auth/sign_up")
         bob.fill("input[name=username]", "bob")
         bob.fill("input[name=email]", "bob@example.com")
@@ -102,12 +107,18 @@ def test_sign_up_generate_publish_remix_like_and_suspend(browser: Any, settings:
         assert "@admin liked your post" in " ".join(bob.inner_text(".notifications").split())
 
         problems = {}
-        for path in ("/", "/local", "/about", post_path, "/@bob", "/compose", "/notifications"):
+        for path in ("/", "/local", "/about", post_path, "/@bob", "/compose", "/notifications", "/home",
+                     "/search?q=ad", "/settings/password", f"/{axe_pages[0]}", f"{post_path}/edit"):
             bob.goto(f"{server.url}{path}")
             problems[path] = axe_violations(bob)
-        for path in ("/admin/", "/admin/queue", "/admin/prompt-filter"):
+        for path in ("/admin/", "/admin/reports", "/admin/domains", "/admin/queue", "/admin/prompt-filter"):
             admin.goto(f"{server.url}{path}")
             problems[path] = axe_violations(admin)
+        visitor = browser.new_context(color_scheme="dark").new_page()  # signed out, in dark mode
+        pages["visitor"] = visitor
+        for path in ("/", "/federated", "/auth/sign_in", "/auth/sign_up", post_path, "/@bob", "/about"):
+            visitor.goto(f"{server.url}{path}")
+            problems[f"dark {path}"] = axe_violations(visitor)
         assert not any(problems.values()), describe([{"page": p, **v} for p, vs in problems.items() for v in vs])
 
         admin.goto(f"{server.url}/admin/")
