@@ -16,6 +16,7 @@ from ..ids import new_id
 from ..models import Account, Follow, MediaAttachment, Notification, Status, StatusEdit
 from ..timeutil import utcnow
 from . import notifications
+from .remote_accounts import media_rejected
 from .statuses import attached_media, set_mentions, set_tags
 
 
@@ -74,8 +75,9 @@ async def store_remote_status(session: AsyncSession, settings: Settings, author:
     )
     session.add(status)
     await session.flush()
-    for position, media in enumerate(note.media):
-        session.add(_media_row(author, status.id, position, media))
+    if not await media_rejected(session, author.domain):
+        for position, media in enumerate(note.media):
+            session.add(_media_row(author, status.id, position, media))
     mentions = await _accounts_by_uri(session, note.mention_uris)
     await set_mentions(session, status.id, mentions)
     await set_tags(session, status.id, note.hashtags)
@@ -135,8 +137,9 @@ async def update_remote_status(session: AsyncSession, settings: Settings, status
         for item in current:
             item.status_id = None
         author = await session.get_one(Account, status.account_id)
-        for position, media in enumerate(note.media):
-            session.add(_media_row(author, status.id, position, media))
+        if not await media_rejected(session, author.domain):
+            for position, media in enumerate(note.media):
+                session.add(_media_row(author, status.id, position, media))
     await set_mentions(session, status.id, await _accounts_by_uri(session, note.mention_uris))
     await set_tags(session, status.id, note.hashtags)
     await _notify_boosters(session, status)

@@ -1,7 +1,8 @@
 """What admins and moderators do beyond suspending: silence an account (its posts leave the
 public timelines but reach its followers), close reports with the action taken, and set
 policies for whole domains (suspend: refuse everything from it and deliver nothing to it;
-silence: keep its posts out of the public timelines). Every action leaves an audit event."""
+silence: keep its posts out of the public timelines; reject media: its posts arrive without
+their images). Every action leaves an audit event."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from ..models import Account, AuditEvent, DomainPolicy, Report
 from ..timeutil import utcnow
 from .accounts import find_local, set_suspended
 
-SEVERITIES = ("suspend", "silence")
+SEVERITIES = ("suspend", "silence", "noop")
 REPORT_ACTIONS = ("resolved", "silenced", "suspended")
 DOMAIN_RE_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789.-:")
 
@@ -60,7 +61,7 @@ def _domain(text: str) -> str:
 
 
 async def set_domain_policy(session: AsyncSession, domain: str, severity: str, *, by: Account,
-                            public_comment: str = "") -> DomainPolicy:
+                            public_comment: str = "", reject_media: bool = False) -> DomainPolicy:
     if severity not in SEVERITIES:
         raise ValidationError(f"severity must be one of {', '.join(SEVERITIES)}", field="severity")
     name = _domain(domain)
@@ -68,9 +69,12 @@ async def set_domain_policy(session: AsyncSession, domain: str, severity: str, *
     if row is None:
         row = DomainPolicy(domain=name)
         session.add(row)
-    row.severity, row.public_comment = severity, public_comment.strip()[:1000]
+    if severity == "noop" and not reject_media:
+        raise ValidationError("a policy that neither suspends nor silences must reject media", field="severity")
+    row.severity, row.reject_media, row.public_comment = severity, reject_media, public_comment.strip()[:1000]
     await session.flush()
-    _audit(session, by, "domain.policy", "domain_policy", row.id, {"domain": name, "severity": severity})
+    _audit(session, by, "domain.policy", "domain_policy", row.id,
+           {"domain": name, "severity": severity, "reject_media": reject_media})
     return row
 
 

@@ -108,7 +108,8 @@ async def add_domain_policy() -> ResponseReturnValue:
     try:
         async with runtime().db.transaction() as session:
             await staff_actions.set_domain_policy(session, form.get("domain", ""), form.get("severity", "suspend"),
-                                                  by=g.account, public_comment=form.get("public_comment", ""))
+                                                  by=g.account, public_comment=form.get("public_comment", ""),
+                                                  reject_media=bool(form.get("reject_media")))
     except AppError as exc:
         return await _domains_page(exc)
     return redirect("/admin/domains")

@@ -1,16 +1,18 @@
 """Admin moderation from the pages: silencing an account keeps its posts out of the public
 feeds; a report is closed with an action (suspending its target); a silenced domain's posts
 leave the federated feed, and a malformed domain is refused naming the field; failed jobs are
-retried or dropped from the queue page."""
+retried or dropped from the queue page; a domain whose media is rejected has its posts stored
+without their images."""
 
 from __future__ import annotations
 
 from quart.testing import QuartClient
 from sqlalchemy import select
 
+from fediverse_ai.activitypub.notes import RemoteMedia, RemoteNote
 from fediverse_ai.models import Account, Job, Report, Status
 from fediverse_ai.runtime import Runtime
-from fediverse_ai.services import moderation, statuses
+from fediverse_ai.services import moderation, remote_statuses, statuses
 from fediverse_ai.services.accounts import LocalUser, create_local_user
 
 from ..conftest import PASSWORD, sign_in
@@ -82,3 +84,30 @@ async def test_failed_jobs_can_be_retried_or_dropped(client: QuartClient, runtim
     assert states == {retry_id: "queued"}
     again = await post_form(client, "/admin/queue", f"/admin/queue/{drop_id}/drop", {})
     assert again.status_code == 404
+
+
+async def test_rejected_media_leaves_a_domains_posts_without_images(client: QuartClient, runtime: Runtime,
+                                                                     alice: LocalUser) -> None:
+    await sign_in(client)
+    saved = await post_form(client, "/admin/domains", "/admin/domains",
+                            {"domain": "pics.example", "severity": "noop", "reject_media": "1"})
+    assert saved.status_code == 302
+    assert "<td>pics.example</td><td>reject media</td>" in await (await client.get("/admin/domains")).get_data(
+        as_text=True)
+    refused = await post_form(client, "/admin/domains", "/admin/domains", {"domain": "x.example", "severity": "noop"})
+    assert refused.status_code == 422
+    image = RemoteMedia(url="https://cdn.pics.example/1.png", content_type="image/png", description="", blurhash=None,
+                        width=10, height=10, focus=(0.0, 0.0), generated=False, recipe=None)
+    async with runtime.db.transaction() as session:
+        stored = []
+        for host in ("pics.example", "ok.example"):
+            author = Account(username="zed", domain=host, uri=f"https://{host}/users/zed",
+                             inbox_url=f"https://{host}/inbox")
+            session.add(author)
+            await session.flush()
+            note = RemoteNote(uri=f"https://{host}/notes/1", url=None, author_uri=author.uri, content="<p>pic</p>",
+                              language=None, spoiler_text="", sensitive=False, visibility="public",
+                              in_reply_to_uri=None, published=None, updated=None, media=[image])
+            stored.append((await remote_statuses.store_remote_status(session, runtime.settings, author, note))[0])
+        counts = [len(await statuses.attached_media(session, s.id)) for s in stored]
+    assert counts == [0, 1]
