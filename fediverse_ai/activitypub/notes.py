@@ -178,10 +178,10 @@ class RemoteNote:
     mention_uris: list[str] = field(default_factory=list)
     hashtags: list[str] = field(default_factory=list)
     media: list[RemoteMedia] = field(default_factory=list)
-    recipe: dict[str, Any] | None = None
-    conversation: str | None = None
     remix_of_uri: str | None = None
     remix_policy: str = "anyone"
+    recipe: dict[str, Any] | None = None
+    conversation: str | None = None
 
 
 class NoteError(ValueError):
@@ -281,8 +281,8 @@ def note_to_remote(note: dict[str, Any], *, followers_url: str | None = None) ->
             normalize_tag(n) for t in tags if type_of(t) == "Hashtag" and (n := _text(t.get("name"))).strip("#")
         )),
         media=media,
-        recipe=_recipe(note.get("recipe")),
-        conversation=_text(note.get("conversation"))[:2048] or None,
         remix_of_uri=(first_id(note.get("remixOf")) or "")[:2048] or None,
         remix_policy=note["remixPolicy"] if note.get("remixPolicy") in REMIX_POLICIES else "anyone",
+        recipe=_recipe(note.get("recipe")),
+        conversation=_text(note.get("conversation"))[:2048] or None,
     )

@@ -36,24 +36,12 @@ async def find_by_acct(session: AsyncSession, username: str, domain: str) -> Acc
     ))).scalar_one_or_none()
 
 
-def _domain_and_parents(domain: str) -> set[str]:
-    labels = domain.lower().split(":")[0].split(".")
-    return {".".join(labels[i:]) for i in range(len(labels))} | {domain.lower()}
-
-
 async def domain_suspended(session: AsyncSession, domain: str) -> bool:
     """True when an admin suspended the domain or a parent domain (policies cover subdomains)."""
+    labels = domain.lower().split(":")[0].split(".")
+    candidates = {".".join(labels[i:]) for i in range(len(labels))} | {domain.lower()}
     found = (await session.execute(select(DomainPolicy.id).where(
-        DomainPolicy.domain.in_(_domain_and_parents(domain)), DomainPolicy.severity == "suspend"))).first()
-    return found is not None
-
-
-async def media_rejected(session: AsyncSession, domain: str | None) -> bool:
-    """True when an admin rejects media from the domain (or a parent): its posts arrive without it."""
-    if not domain:
-        return False
-    found = (await session.execute(select(DomainPolicy.id).where(
-        DomainPolicy.domain.in_(_domain_and_parents(domain)), DomainPolicy.reject_media.is_(True)))).first()
+        DomainPolicy.domain.in_(candidates), DomainPolicy.severity == "suspend"))).first()
     return found is not None
 
 
@@ -83,3 +71,14 @@ async def upsert_remote_account(session: AsyncSession, actor: RemoteActor) -> Ac
     account.gone_at = None
     await session.flush()
     return account
+
+
+async def media_rejected(session: AsyncSession, domain: str | None) -> bool:
+    """True when an admin rejects media from the domain (or a parent): its posts arrive without it."""
+    if not domain:
+        return False
+    labels = domain.lower().split(":")[0].split(".")
+    candidates = {".".join(labels[i:]) for i in range(len(labels))} | {domain.lower()}
+    found = (await session.execute(select(DomainPolicy.id).where(
+        DomainPolicy.domain.in_(candidates), DomainPolicy.reject_media.is_(True)))).first()
+    return found is not None

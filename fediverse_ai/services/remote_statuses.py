@@ -5,6 +5,7 @@ deleted itself. The caller has already checked that the sender may speak for the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from sqlalchemy import delete, or_, select, update
@@ -57,6 +58,8 @@ async def store_remote_status(session: AsyncSession, settings: Settings, author:
     existing = await by_uri(session, note.uri)
     if existing is not None:
         return existing, False
+    if note.media and await media_rejected(session, author.domain):
+        note = dataclasses.replace(note, media=[])
     now = utcnow()
     published = min(note.published or now, now)
     parent = await by_uri(session, note.in_reply_to_uri) if note.in_reply_to_uri else None
@@ -75,9 +78,8 @@ async def store_remote_status(session: AsyncSession, settings: Settings, author:
     )
     session.add(status)
     await session.flush()
-    if not await media_rejected(session, author.domain):
-        for position, media in enumerate(note.media):
-            session.add(_media_row(author, status.id, position, media))
+    for position, media in enumerate(note.media):
+        session.add(_media_row(author, status.id, position, media))
     mentions = await _accounts_by_uri(session, note.mention_uris)
     await set_mentions(session, status.id, mentions)
     await set_tags(session, status.id, note.hashtags)
@@ -117,6 +119,8 @@ async def update_remote_status(session: AsyncSession, settings: Settings, status
     An Update that changes nothing (or is older than what we hold) is a no-op."""
     if status.edited_at is not None and note.updated is not None and note.updated <= status.edited_at:
         return status
+    if note.media and await media_rejected(session, (await session.get_one(Account, status.account_id)).domain):
+        note = dataclasses.replace(note, media=[])
     current = await attached_media(session, status.id)
     unchanged = (
         status.content == note.content and status.spoiler_text == note.spoiler_text
@@ -137,9 +141,8 @@ async def update_remote_status(session: AsyncSession, settings: Settings, status
         for item in current:
             item.status_id = None
         author = await session.get_one(Account, status.account_id)
-        if not await media_rejected(session, author.domain):
-            for position, media in enumerate(note.media):
-                session.add(_media_row(author, status.id, position, media))
+        for position, media in enumerate(note.media):
+            session.add(_media_row(author, status.id, position, media))
     await set_mentions(session, status.id, await _accounts_by_uri(session, note.mention_uris))
     await set_tags(session, status.id, note.hashtags)
     await _notify_boosters(session, status)
