@@ -154,17 +154,3 @@ def test_hostile_html_and_odd_attachments_are_cleaned() -> None:
     assert remote.media[0].description == "alt from summary" and remote.media[0].focus == (1.0, -1.0)
     assert remote.media[1].url == "https://remote.example/b.png"
     assert remote.hashtags == ["foxes"] and remote.mention_uris == ["https://social.test/users/ada"]
-
-
-def test_a_remix_links_its_source_and_the_remix_permission_travels() -> None:
-    source = "https://other.example/users/cy/statuses/5"
-    note = status_to_note(SETTINGS, NoteParts(status(remix_of_uri=source, remix_policy="followers"), author(),
-                                              media=[image()]))
-    assert note["remixOf"] == source and note["remixPolicy"] == "followers"
-    assert note["@context"][2]["remixOf"] == {"@id": "fai:remixOf", "@type": "@id"}
-    remote = note_to_remote(note)
-    assert (remote.remix_of_uri, remote.remix_policy) == (source, "followers")
-    plain = note_to_remote(status_to_note(SETTINGS, NoteParts(status(), author())))
-    assert (plain.remix_of_uri, plain.remix_policy) == (None, "anyone")
-    odd = note_to_remote(note | {"remixPolicy": "<everyone>", "remixOf": {"id": source}})
-    assert (odd.remix_of_uri, odd.remix_policy) == (source, "anyone")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 from fediverse_ai.activitypub.notes import RemoteNote
@@ -32,16 +31,3 @@ async def test_posts_published_in_the_same_second_all_get_ids_of_that_time(runti
     assert len({s.id for s in stored}) == 300
     assert all(WHEN <= id_time(s.id) < WHEN + dt.timedelta(seconds=1) for s in stored)
     assert again.id == stored[0].id and not created
-
-
-async def test_a_remote_remix_links_a_known_source_and_keeps_its_remix_permission(runtime: Runtime,
-                                                                                   settings: Settings) -> None:
-    async with runtime.db.transaction() as session:
-        zed = await remote(session, "zed")
-        source, _ = await remote_statuses.store_remote_status(session, settings, zed, note(1, zed.uri))
-        remix, _ = await remote_statuses.store_remote_status(session, settings, zed, dataclasses.replace(
-            note(2, zed.uri), remix_of_uri=source.uri, remix_policy="nobody"))
-        unknown, _ = await remote_statuses.store_remote_status(session, settings, zed, dataclasses.replace(
-            note(3, zed.uri), remix_of_uri="https://elsewhere.example/notes/9"))
-    assert (remix.remix_of_id, remix.remix_of_uri, remix.remix_policy) == (source.id, source.uri, "nobody")
-    assert (unknown.remix_of_id, unknown.remix_of_uri) == (None, "https://elsewhere.example/notes/9")
