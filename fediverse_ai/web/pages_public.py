@@ -139,11 +139,6 @@ async def post_page(status_id: int) -> str:
     return await render_post(status_id)
 
 
-@blueprint.get("/@<username>/<int:status_id>")
-async def local_post_page(username: str, status_id: int) -> str:
-    return await render_post(status_id)
-
-
 @blueprint.get("/about")
 async def about() -> str:
     settings = runtime().settings

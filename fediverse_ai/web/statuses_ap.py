@@ -28,7 +28,9 @@ def _outbox_filter(account: Account) -> tuple:  # type: ignore[type-arg]
 
 
 @blueprint.get("/users/<username>/statuses/<int:status_id>")
+@blueprint.get("/@<username>/<int:status_id>")
 async def status(username: str, status_id: int) -> Response | str:
+    """The post's id URL and its page URL (``Status.url``) negotiate the same way."""
     runtime = _runtime()
     async with runtime.db.session() as session:
         account = await local_account(session, username)
