@@ -26,10 +26,16 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 FEDIFY_PEER := tests/interop/fedify
 BOVINE_PEER := tests/interop/bovine
 MASTO_CLIENT := tests/clients/masto
+# Browser tests (tests/e2e): Debian's chromium driven by Playwright (never `playwright install`,
+# which downloads its own browsers), and axe-core from npm for the accessibility check.
+E2E := tests/e2e
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(VENV)/.installed-test: $(VENV)/.installed $(FEDIFY_PEER)/package-lock.json $(BOVINE_PEER)/requirements.txt \
-		$(MASTO_CLIENT)/package-lock.json
+		$(MASTO_CLIENT)/package-lock.json $(E2E)/package-lock.json
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	cd $(E2E) && npm ci --no-audit --no-fund --loglevel=error
 	cd $(FEDIFY_PEER) && npm ci --no-audit --no-fund --loglevel=error
 	cd $(MASTO_CLIENT) && npm ci --no-audit --no-fund --loglevel=error
 	$(PYTHON) -m venv $(BOVINE_PEER)/.venv

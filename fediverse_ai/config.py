@@ -39,6 +39,8 @@ class InstanceSettings:
     name: str = "fediverse_ai"
     description: str = "AI-generated images, federated."
     contact_email: str = ""
+    # The instance's rules, one per line (shown on the about page).
+    rules: str = ""
 
     @property
     def base_url(self) -> str:
@@ -92,6 +94,8 @@ class GenerationSettings:
     safety_threshold: float = 0.5
     # A post whose text starts with this asks for an image (any client app can send one).
     prompt_marker: str = "/imagine"
+    # The model's licence as its publisher names it (shown on the about page), e.g. "openrail++".
+    model_license: str = ""
     bot_username: str = "imagine"
     bot_remote: bool = False
     bot_per_account_per_day: int = 10

@@ -52,6 +52,8 @@ _EXTENSIONS: dict[str, Any] = {
     "aiGenerated": "fai:aiGenerated",
     "digitalSourceType": {"@id": "fai:digitalSourceType", "@type": "@id"},
     "recipe": {"@id": "fai:recipe", "@type": "@json"},
+    "remixOf": {"@id": "fai:remixOf", "@type": "@id"},
+    "remixPolicy": "fai:remixPolicy",
 }
 
 CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, _EXTENSIONS]

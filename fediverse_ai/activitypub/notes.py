@@ -25,6 +25,7 @@ from .vocab import first_id, format_time, ids_of, parse_time, type_of
 NOTE_TYPES = frozenset({"Note", "Article", "Page", "Question", "Image", "Video"})
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"})
 MAX_ATTACHMENTS = 4
+REMIX_POLICIES = ("anyone", "followers", "nobody")
 RECIPE_KEYS = ("model", "prompt", "negative_prompt", "seed", "steps", "guidance", "width", "height")
 
 
@@ -133,6 +134,9 @@ def status_to_note(settings: Settings, parts: NoteParts) -> dict[str, Any]:
         note |= {"aiGenerated": True, "digitalSourceType": IPTC_TRAINED_ALGORITHMIC_MEDIA}
         if public_recipe(recipe):
             note["recipe"] = public_recipe(recipe)
+            note["remixPolicy"] = status.remix_policy or "anyone"
+    if status.remix_of_uri:
+        note["remixOf"] = status.remix_of_uri
     return note
 
 
@@ -174,6 +178,8 @@ class RemoteNote:
     mention_uris: list[str] = field(default_factory=list)
     hashtags: list[str] = field(default_factory=list)
     media: list[RemoteMedia] = field(default_factory=list)
+    remix_of_uri: str | None = None
+    remix_policy: str = "anyone"
     recipe: dict[str, Any] | None = None
     conversation: str | None = None
     audience: list[str] = field(default_factory=list)  # to + cc, for "is one of ours addressed?"
@@ -276,6 +282,8 @@ def note_to_remote(note: dict[str, Any], *, followers_url: str | None = None) ->
             normalize_tag(n) for t in tags if type_of(t) == "Hashtag" and (n := _text(t.get("name"))).strip("#")
         )),
         media=media,
+        remix_of_uri=(first_id(note.get("remixOf")) or "")[:2048] or None,
+        remix_policy=note["remixPolicy"] if note.get("remixPolicy") in REMIX_POLICIES else "anyone",
         recipe=_recipe(note.get("recipe")),
         conversation=_text(note.get("conversation"))[:2048] or None,
         audience=[a for a in dict.fromkeys([*to, *cc]) if not is_public(a)],

@@ -234,6 +234,21 @@ async def retry_now(db: Database, job_id: int) -> bool:
     return bool(result.rowcount)
 
 
+async def drop_failed(db: Database, job_id: int) -> bool:
+    """Admin action: forget a failed job for good (it will not be retried)."""
+    async with db.transaction() as session:
+        result = await session.execute(delete(Job).where(Job.id == job_id, Job.state == "failed")
+                                       .execution_options(synchronize_session=False))
+    return bool(result.rowcount)
+
+
+async def recent_failures(db: Database, limit: int = 50) -> list[Job]:
+    """The newest failed jobs, for the admin's queue page."""
+    async with db.session() as session:
+        return list((await session.execute(
+            select(Job).where(Job.state == "failed").order_by(Job.id.desc()).limit(limit))).scalars())
+
+
 async def lane_depths(db: Database) -> dict[str, dict[str, int]]:
     """Jobs per lane and state: the queue depth an admin looks at first."""
     async with db.session() as session:

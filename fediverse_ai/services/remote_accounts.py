@@ -80,3 +80,14 @@ async def upsert_remote_account(session: AsyncSession, actor: RemoteActor) -> Ac
     account.gone_at = None
     await session.flush()
     return account
+
+
+async def media_rejected(session: AsyncSession, domain: str | None) -> bool:
+    """True when an admin rejects media from the domain (or a parent): its posts arrive without it."""
+    if not domain:
+        return False
+    labels = domain.lower().split(":")[0].split(".")
+    candidates = {".".join(labels[i:]) for i in range(len(labels))} | {domain.lower()}
+    found = (await session.execute(select(DomainPolicy.id).where(
+        DomainPolicy.domain.in_(candidates), DomainPolicy.reject_media.is_(True)))).first()
+    return found is not None

@@ -5,6 +5,7 @@ deleted itself. The caller has already checked that the sender may speak for the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from sqlalchemy import delete, or_, select, update
@@ -17,6 +18,7 @@ from ..ids import new_id
 from ..models import Account, Follow, MediaAttachment, Notification, Status, StatusEdit
 from ..timeutil import utcnow
 from . import notifications
+from .remote_accounts import media_rejected
 from .statuses import attached_media, set_mentions, set_tags
 
 
@@ -65,9 +67,12 @@ async def store_remote_status(session: AsyncSession, settings: Settings, author:
     existing = await by_uri(session, note.uri)
     if existing is not None:
         return existing, False
+    if note.media and await media_rejected(session, author.domain):
+        note = dataclasses.replace(note, media=[])
     now = utcnow()
     published = min(note.published or now, now)
     parent = await by_uri(session, note.in_reply_to_uri) if note.in_reply_to_uri else None
+    source = await by_uri(session, note.remix_of_uri) if note.remix_of_uri else None
     status = Status(
         id=await free_id(session, published), uri=note.uri, url=note.url, account_id=author.id, local=False,
         state="published",
@@ -77,6 +82,7 @@ async def store_remote_status(session: AsyncSession, settings: Settings, author:
         in_reply_to_account_id=parent.account_id if parent else None,
         conversation=(parent.conversation if parent and parent.conversation else note.conversation),
         recipe=note.recipe or next((m.recipe for m in note.media if m.recipe), None),
+        remix_of_uri=note.remix_of_uri, remix_policy=note.remix_policy, remix_of_id=source.id if source else None,
         published_at=published, edited_at=note.updated if note.updated and note.updated > published else None,
     )
     session.add(status)
@@ -123,6 +129,8 @@ async def update_remote_status(session: AsyncSession, settings: Settings, status
     An Update that changes nothing (or is older than what we hold) is a no-op."""
     if status.edited_at is not None and note.updated is not None and note.updated <= status.edited_at:
         return status
+    if note.media and await media_rejected(session, (await session.get_one(Account, status.account_id)).domain):
+        note = dataclasses.replace(note, media=[])
     current = await attached_media(session, status.id)
     unchanged = (
         status.content == note.content and status.spoiler_text == note.spoiler_text

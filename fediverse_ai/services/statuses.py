@@ -26,7 +26,7 @@ from ..formatting import MentionLink, extract_hashtags, extract_mentions, render
 from ..ids import new_id
 from ..models import Account, MediaAttachment, Mention, Status, StatusEdit, StatusTag, Tag
 from ..timeutil import utcnow
-from . import notifications
+from . import notifications, remixes
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 AI_TAG = "AIart"
@@ -54,7 +54,8 @@ async def _mentioned_accounts(session: AsyncSession, settings: Settings, text: s
     return found
 
 
-def _render(settings: Settings, text: str, mentions: list[Account], generated_model: str | None) -> str:
+def _render(settings: Settings, text: str, mentions: list[Account], generated_model: str | None,
+            remix_of: str | None = None) -> str:
     by_key = {(a.username.lower(), a.domain.lower() if a.domain else None): a for a in mentions}
 
     def lookup(username: str, domain: str | None) -> MentionLink | None:
@@ -69,6 +70,8 @@ def _render(settings: Settings, text: str, mentions: list[Account], generated_mo
         content += (f"<p>AI-generated image{model}. "
                     f'<a href="{urls.base(settings)}/tags/{AI_TAG.lower()}" class="mention hashtag" rel="tag">'
                     f"#<span>{AI_TAG}</span></a></p>")
+    if remix_of:  # shown by every client, not only those that read fai:remixOf
+        content += f'<p>Remix of <a href="{html.escape(remix_of)}">{html.escape(remix_of)}</a></p>'
     return content
 
 
@@ -144,10 +147,11 @@ async def create_status(
     session: AsyncSession, settings: Settings, author: Account, *, text: str, visibility: str = "public",
     spoiler_text: str = "", sensitive: bool = False, in_reply_to_id: int | None = None,
     media_ids: Sequence[int] = (), language: str | None = None, state: str = "published",
-    application_id: int | None = None,
+    application_id: int | None = None, remix_of_id: int | None = None, remix_policy: str = "anyone",
 ) -> Status:
     """Create a local post; a published one is federated to its audience in this transaction.
-    ``state='generating'`` keeps it private to its author until ``publish_status``."""
+    ``state='generating'`` keeps it private to its author until ``publish_status``. A remix
+    (``remix_of_id``) is checked against its source's remix permission and links to it."""
     if not author.local:
         raise ValueError("create_status() is for local authors; remote posts go through remote_statuses")
     _validate(settings, text, visibility, spoiler_text, bool(media_ids))
@@ -156,6 +160,8 @@ async def create_status(
         parent = await session.get(Status, in_reply_to_id)
         if parent is None or parent.deleted_at is not None or parent.reblog_of_id is not None:
             raise ValidationError("the post replied to does not exist", field="in_reply_to_id")
+    remix_policy = remixes.check_policy(remix_policy)
+    source = await remixes.remixable_source(session, author, remix_of_id) if remix_of_id is not None else None
     status_id = new_id()
     media = await _own_media(session, author, media_ids, None)
     mentions = await _mentioned_accounts(session, settings, text)
@@ -164,7 +170,8 @@ async def create_status(
     status = Status(
         id=status_id, uri=urls.status(settings, author.username, status_id),
         url=urls.status_page(settings, author.username, status_id), account_id=author.id, local=True,
-        state=state, visibility=visibility, content=_render(settings, text, mentions, model), source_text=text,
+        state=state, visibility=visibility, source_text=text,
+        content=_render(settings, text, mentions, model, source.uri if source else None),
         spoiler_text=spoiler_text.strip(), sensitive=sensitive or bool(spoiler_text.strip()), language=language,
         in_reply_to_id=parent.id if parent else None, in_reply_to_uri=parent.uri if parent else None,
         in_reply_to_account_id=parent.account_id if parent else None,
@@ -172,7 +179,8 @@ async def create_status(
                       else f"tag:{settings.instance.domain},{utcnow():%Y-%m-%d}:objectId={status_id}"
                            ":objectType=Conversation"),
         recipe=next((m.recipe for m in media if m.generated and m.recipe), None),
-        application_id=application_id,
+        application_id=application_id, remix_policy=remix_policy,
+        remix_of_id=source.id if source else None, remix_of_uri=source.uri if source else None,
     )
     session.add(status)
     await session.flush()
@@ -195,7 +203,7 @@ async def publish_status(session: AsyncSession, settings: Settings, status: Stat
     if model is not None and status.recipe is None:
         status.recipe = next((m.recipe for m in media if m.generated and m.recipe), None)
         mentions = await mentioned(session, status.id)
-        status.content = _render(settings, status.source_text, mentions, model)
+        status.content = _render(settings, status.source_text, mentions, model, status.remix_of_uri)
         await set_tags(session, status.id, [*extract_hashtags(status.source_text), AI_TAG.lower()])
     status.state, status.state_reason = "published", None
     parent = await session.get(Status, status.in_reply_to_id) if status.in_reply_to_id else None
@@ -305,7 +313,7 @@ async def edit_status(
         item.status_id, item.position = status.id, position
     mentions = await _mentioned_accounts(session, settings, text)
     model = _generated_model(media)
-    status.content = _render(settings, text, mentions, model)
+    status.content = _render(settings, text, mentions, model, status.remix_of_uri)
     status.source_text = text
     status.spoiler_text = spoiler_text.strip()
     status.sensitive = sensitive or bool(status.spoiler_text)

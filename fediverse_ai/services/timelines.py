@@ -4,7 +4,8 @@ One visibility rule serves every read (single statuses, threads, timelines, prof
 public and unlisted posts are visible to everyone, followers-only posts to accepted followers
 and the author, direct posts to the author and the people mentioned. Unpublished posts (a
 prompt post still generating, or failed) are visible to their author only. Blocks hide both
-ways. Timelines page by id (ids sort by time) with Mastodon's max_id / since_id / min_id.
+ways. A suspended account's posts are hidden from everyone. Timelines page by id (ids sort
+by time) with Mastodon's max_id / since_id / min_id.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import Select, and_, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..models import Account, Block, Follow, MediaAttachment, Mention, Mute, Status, StatusTag, Tag
+from ..models import Account, Block, DomainPolicy, Follow, MediaAttachment, Mention, Mute, Status, StatusTag, Tag
 from ..timeutil import utcnow
 
 MAX_LIMIT = 40
@@ -59,7 +60,8 @@ class Page:
 
 def visible_to(viewer: Account | None) -> ColumnElement[bool]:
     """SQL condition: ``Status`` rows ``viewer`` may see (anonymous: public and unlisted only)."""
-    alive = Status.deleted_at.is_(None)
+    alive = and_(Status.deleted_at.is_(None), ~exists().where(Account.id == Status.account_id,
+                                                             Account.suspended_at.is_not(None)))
     published = Status.state == "published"
     open_ = Status.visibility.in_(("public", "unlisted"))
     if viewer is None:
@@ -102,10 +104,19 @@ async def home(session: AsyncSession, viewer: Account, page: Page) -> list[Statu
     return await _run(session, query, page)
 
 
+def _not_silenced() -> ColumnElement[bool]:
+    """Silenced accounts and domains stay out of the public timelines (their followers still
+    see them at home)."""
+    silenced_domains = select(DomainPolicy.domain).where(DomainPolicy.severity == "silence")
+    return ~exists().where(Account.id == Status.account_id,
+                           or_(Account.silenced_at.is_not(None), Account.domain.in_(silenced_domains)))
+
+
 async def public(session: AsyncSession, viewer: Account | None, page: Page, *, local: bool = False,
                  remote: bool = False, only_media: bool = False) -> list[Status]:
     """Public posts (not unlisted, not boosts), from here, elsewhere or both."""
-    query = select(Status).where(Status.visibility == "public", Status.reblog_of_id.is_(None), visible_to(viewer))
+    query = select(Status).where(Status.visibility == "public", Status.reblog_of_id.is_(None), visible_to(viewer),
+                                 _not_silenced())
     if local:
         query = query.where(Status.local.is_(true()))
     if remote:
@@ -120,7 +131,8 @@ async def public(session: AsyncSession, viewer: Account | None, page: Page, *, l
 async def tagged(session: AsyncSession, viewer: Account | None, name: str, page: Page, *,
                  local: bool = False) -> list[Status]:
     query = (select(Status).join(StatusTag, StatusTag.status_id == Status.id).join(Tag, Tag.id == StatusTag.tag_id)
-             .where(Tag.name == name.lower().lstrip("#"), Status.visibility == "public", visible_to(viewer)))
+             .where(Tag.name == name.lower().lstrip("#"), Status.visibility == "public", visible_to(viewer),
+                    _not_silenced()))
     if local:
         query = query.where(Status.local.is_(true()))
     return await _run(session, query, page)

@@ -12,7 +12,7 @@ import json
 import logging
 from typing import Any
 
-from quart import Blueprint, Response, current_app, render_template, request
+from quart import Blueprint, Response, current_app, request
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +27,7 @@ from ..errors import AppError, NotFound
 from ..models import Account, Follow
 from ..runtime import Runtime
 from ..services.inbox_items import store_incoming
+from . import pages_public
 
 blueprint = Blueprint("activitypub", __name__)
 log = logging.getLogger("fediverse_ai.activitypub")
@@ -106,7 +107,7 @@ async def _actor(username: str) -> Response | str:
     if wants_activitypub():
         response = json_response(actor_document(account, moved_to_uri=moved_to.uri if moved_to else None))
     else:
-        response = Response(await render_template("profile.html", account=account), content_type="text/html")
+        response = Response(await pages_public.render_profile(account), content_type="text/html")
     response.vary.add("Accept")
     return response
 

@@ -16,10 +16,26 @@ from .. import __version__, urls
 from ..jobs.registry import load_handlers
 from ..jobs.runner import Runner
 from ..runtime import Runtime
-from . import activitypub, auth, errors, health, media, oauth, pages, statuses_ap
+from . import (
+    account_pages,
+    activitypub,
+    admin,
+    auth,
+    compose,
+    errors,
+    health,
+    media,
+    oauth,
+    pages,
+    pages_public,
+    remote,
+    social,
+    statuses_ap,
+)
 from .csrf import csrf_token, set_csrf_cookie
 from .mastodon_api import blueprint as mastodon_api
 from .mastodon_api.common import add_cors
+from .page_helpers import nav_context
 from .ratelimit import RateLimiter
 
 log = logging.getLogger("fediverse_ai.web")
@@ -36,8 +52,10 @@ def create_app(runtime: Runtime, *, workers: bool | None = None) -> Quart:
 
     app.url_map.strict_slashes = False  # clients call /api/v1/instance/ with a trailing slash
     app.jinja_env.globals["csrf_token"] = csrf_token
-    for blueprint in (health.blueprint, pages.blueprint, auth.blueprint, oauth.blueprint, mastodon_api,
-                      activitypub.blueprint, statuses_ap.blueprint, media.blueprint):
+    app.context_processor(nav_context)
+    for blueprint in (health.blueprint, pages.blueprint, pages_public.blueprint, compose.blueprint, social.blueprint,
+                      account_pages.blueprint, admin.blueprint, remote.blueprint, auth.blueprint, oauth.blueprint,
+                      mastodon_api, activitypub.blueprint, statuses_ap.blueprint, media.blueprint):
         app.register_blueprint(blueprint)
     app.after_request(set_csrf_cookie)
     app.after_request(add_cors)

@@ -1,5 +1,5 @@
-"""HTML pages for people. For now the home page: the instance's name, what it is, and how
-many accounts and posts it holds."""
+"""The front page: the instance's name, what it is, how many accounts and posts it holds, and
+its latest local images."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from quart import Blueprint, current_app, render_template
 from sqlalchemy import func, select
 
 from ..models import Account, Status
+from ..services import timelines
+from .page_helpers import cards, viewer
 
 blueprint = Blueprint("pages", __name__)
 
@@ -29,4 +31,6 @@ async def home() -> str:
                 )
             )
         ).scalar_one()
-    return await render_template("home.html", users=users, posts=posts)
+        who = await viewer()
+        items = await cards(session, await timelines.public(session, who, timelines.Page(limit=12), local=True), who)
+    return await render_template("home.html", users=users, posts=posts, items=items)

@@ -5,7 +5,7 @@ signature, as Mastodon does for anonymous fetches."""
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, render_template, request
+from quart import Blueprint, Response, request
 from sqlalchemy import func, select
 
 from ..activitypub import vocab
@@ -14,6 +14,7 @@ from ..activitypub.notes import status_to_note, tombstone
 from ..errors import NotFound
 from ..models import Account, Status
 from ..services.statuses import note_parts
+from . import pages_public
 from .activitypub import _runtime, json_response, local_account, wants_activitypub
 
 blueprint = Blueprint("statuses_ap", __name__)
@@ -43,7 +44,7 @@ async def status(username: str, status_id: int) -> Response | str:
     if wants_activitypub():
         response = json_response(status_to_note(runtime.settings, parts))
     else:
-        response = Response(await render_template("status.html", parts=parts), content_type="text/html")
+        response = Response(await pages_public.render_post(row.id), content_type="text/html")
     response.vary.add("Accept")
     return response
 
