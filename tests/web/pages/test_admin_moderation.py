@@ -77,6 +77,8 @@ async def test_failed_jobs_can_be_retried_or_dropped(client: QuartClient, runtim
     await sign_in(client)
     page = await (await client.get("/admin/queue")).get_data(as_text=True)
     assert "down.example" in page and "connection refused" in page and "Images per person per 24 hours" in page
+    assert page.count("Images per person per 24 hours") == 1 and "<title>Job queue · Admin · " in page
+    assert "<table" not in page.split("<title>")[1].split("</title>")[0]
     assert (await post_form(client, "/admin/queue", f"/admin/queue/{retry_id}/retry", {})).status_code == 302
     assert (await post_form(client, "/admin/queue", f"/admin/queue/{drop_id}/drop", {})).status_code == 302
     async with runtime.db.session() as session:
