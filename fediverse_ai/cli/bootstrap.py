@@ -117,6 +117,8 @@ def cmd_init(args: argparse.Namespace) -> int:
             print("  (shown once; change it with `fediverse-ai user password " + admin + "`)")
         else:
             print(f"Admin account: {admin} (exists; `fediverse-ai user password {admin}` sets a new password)")
+        print(f"Sign in at {settings.instance.base_url}/auth/sign_in as {admin}; the admin pages are at "
+              f"{settings.instance.base_url}/admin.")
         print("Start it with `fediverse-ai run`.")
 
     run_with_runtime(args, body, require_schema=False)

@@ -22,6 +22,7 @@ def test_init_sets_up_an_instance_and_is_safe_to_repeat(
     assert main(["init", "--domain", "pics.example"]) == 0
     out = capsys.readouterr().out
     assert "Your instance: https://pics.example" in out
+    assert "Sign in at https://pics.example/auth/sign_in as admin" in out
     password = out.split("password: ")[1].split()[0]
     config = tomllib.loads((tmp_path / "config.toml").read_text())
     assert config["instance"]["domain"] == "pics.example"
