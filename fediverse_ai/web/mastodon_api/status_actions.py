@@ -3,18 +3,20 @@ Each handler calls the same service the web pages and the inbox use."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from quart import Response, g, jsonify, request
 from sqlalchemy import select
 
-from ...errors import NotFound, ValidationError
+from ...errors import ValidationError
 from ...models import Account, Status, StatusEdit
-from ...services import client_posts, interactions, statuses, timelines
+from ...services import client_posts, interactions, statuses
 from ..params import params
 from .common import authenticated, blueprint, runtime
 from .entities import account_entity, timestamp
 from .status_entities import render_status
+from .statuses import visible_status
 
 TRUE = (True, "true", "1", "on", 1)
 
@@ -92,32 +94,24 @@ async def source(status_id: int) -> Response:
 async def history(status_id: int) -> Response:
     rt = runtime()
     async with rt.db.session() as session:
-        status = await timelines.can_see(session, g.auth.account if g.auth else None, status_id)
-        if status is None:
-            raise NotFound("Record not found")
-        author = await session.get_one(Account, status.account_id)
+        status = await visible_status(session, status_id)
+        author = account_entity(rt.settings, await session.get_one(Account, status.account_id))
         edits = list((await session.execute(select(StatusEdit).where(
             StatusEdit.status_id == status.id).order_by(StatusEdit.created_at))).scalars())
-    versions = [{"content": e.content, "spoiler_text": e.spoiler_text, "sensitive": e.sensitive,
-                 "created_at": timestamp(e.created_at), "account": account_entity(rt.settings, author),
-                 "media_attachments": [], "emojis": []} for e in edits]
-    versions.append({"content": status.content, "spoiler_text": status.spoiler_text, "sensitive": status.sensitive,
-                     "created_at": timestamp(status.edited_at or status.published_at or status.created_at),
-                     "account": account_entity(rt.settings, author), "media_attachments": [], "emojis": []})
+
+    def version(row: Status | StatusEdit, at: dt.datetime | None) -> dict[str, Any]:
+        return {"content": row.content, "spoiler_text": row.spoiler_text, "sensitive": row.sensitive,
+                "created_at": timestamp(at), "account": author, "media_attachments": [], "emojis": []}
+
+    versions = [version(e, e.created_at) for e in edits]
+    versions.append(version(status, status.edited_at or status.published_at or status.created_at))
     return jsonify(versions)
-
-
-async def _visible_or_404(session, status_id: int) -> Status:  # type: ignore[no-untyped-def]
-    status = await timelines.can_see(session, g.auth.account, status_id)
-    if status is None:
-        raise NotFound("Record not found")
-    return status
 
 
 async def _act(status_id: int, action) -> Response:  # type: ignore[no-untyped-def]
     rt = runtime()
     async with rt.db.transaction() as session:
-        status = await _visible_or_404(session, status_id)
+        status = await visible_status(session, status_id)
         await action(session, status)
     async with rt.db.session() as session:
         return await _rendered(session, await session.get_one(Status, status_id))
@@ -140,7 +134,7 @@ async def unfavourite(status_id: int) -> Response:
 async def reblog(status_id: int) -> Response:
     rt = runtime()
     async with rt.db.transaction() as session:
-        status = await _visible_or_404(session, status_id)
+        status = await visible_status(session, status_id)
         boost = await interactions.reblog(session, rt.settings, g.auth.account, status)
     async with rt.db.session() as session:
         return await _rendered(session, await session.get_one(Status, boost.id))
