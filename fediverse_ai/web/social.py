@@ -10,6 +10,7 @@ from __future__ import annotations
 from quart import Blueprint, g, redirect, render_template, request
 from quart.typing import ResponseReturnValue
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import NotFound, ValidationError
 from ..models import Account, Notification, Status
@@ -36,6 +37,14 @@ async def _back(default: str) -> ResponseReturnValue:
     return redirect(safe_next(form.get("next")) if form.get("next") else default)
 
 
+async def _visible(session: AsyncSession, status_id: int) -> Status:
+    """The post, if the signed-in person may see it; 404 otherwise (as if it did not exist)."""
+    status = await timelines.can_see(session, g.account, status_id)
+    if status is None:
+        raise NotFound("no such post")
+    return status
+
+
 @blueprint.post("/statuses/<int:status_id>/<action>")
 @signed_in
 async def status_action(status_id: int, action: str) -> ResponseReturnValue:
@@ -47,9 +56,7 @@ async def status_action(status_id: int, action: str) -> ResponseReturnValue:
             return redirect(f"/@{g.account.username}")
         if action not in STATUS_ACTIONS:
             raise NotFound("no such action")
-        status = await timelines.can_see(session, g.account, status_id)
-        if status is None:
-            raise NotFound("no such post")
+        status = await _visible(session, status_id)
         await STATUS_ACTIONS[action](session, settings, g.account, status)
     return await _back(f"/statuses/{status_id}")
 
@@ -85,8 +92,7 @@ async def reply(status_id: int) -> ResponseReturnValue:
     await check_csrf()
     form = await request.form
     async with runtime().db.transaction() as session:
-        if await timelines.can_see(session, g.account, status_id) is None:
-            raise NotFound("no such post")
+        await _visible(session, status_id)
         created = await statuses.create_status(session, runtime().settings, g.account, text=form.get("text", ""),
                                                visibility=form.get("visibility", "public"),
                                                spoiler_text=form.get("spoiler_text", ""), in_reply_to_id=status_id)
@@ -99,9 +105,7 @@ async def report(status_id: int) -> ResponseReturnValue:
     await check_csrf()
     form = await request.form
     async with runtime().db.transaction() as session:
-        status = await timelines.can_see(session, g.account, status_id)
-        if status is None:
-            raise NotFound("no such post")
+        status = await _visible(session, status_id)
         target = await session.get_one(Account, status.account_id)
         await moderation.report(session, runtime().settings, g.account, target, status_ids=[status.id],
                                 comment=form.get("comment", ""), category=form.get("category", "other"),
