@@ -17,7 +17,7 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import aiohttp
 from hypercorn.asyncio import serve
@@ -69,15 +69,12 @@ async def serve_instance(app: Quart, port: int) -> AsyncIterator[None]:
         await task
 
 
-@dataclass
-class FedifyPeer:
-    base: str
-    process: asyncio.subprocess.Process
-    http: aiohttp.ClientSession = field(repr=False)
+class AdminRoutes:
+    """What both peers' test scripts offer: an /admin/ route to steer them and read what they got."""
 
-    @property
-    def actor(self) -> str:
-        return f"{self.base}/users/alice"
+    kind: ClassVar[str]
+    base: str
+    http: aiohttp.ClientSession
 
     @property
     def host(self) -> str:
@@ -87,8 +84,21 @@ class FedifyPeer:
         method = "POST" if body is not None else "GET"
         async with self.http.request(method, f"{self.base}/admin/{path}", json=body) as response:
             answer = await response.json()
-            assert response.status == 200, f"fedify peer /admin/{path}: {response.status} {answer}"
+            assert response.status == 200, f"{self.kind} peer /admin/{path}: {response.status} {answer}"
             return answer
+
+
+@dataclass
+class FedifyPeer(AdminRoutes):
+    kind = "fedify"
+
+    base: str
+    process: asyncio.subprocess.Process
+    http: aiohttp.ClientSession = field(repr=False)
+
+    @property
+    def actor(self) -> str:
+        return f"{self.base}/users/alice"
 
     async def received(self, kind: str | None = None) -> list[dict[str, Any]]:
         items = await self.admin("received")
@@ -134,22 +144,13 @@ BOVINE_PYTHON = BOVINE_DIR / ".venv" / "bin" / "python"
 
 
 @dataclass
-class BovinePeer:
+class BovinePeer(AdminRoutes):
+    kind = "bovine"
+
     base: str
     actor: str
     process: asyncio.subprocess.Process
     http: aiohttp.ClientSession = field(repr=False)
-
-    @property
-    def host(self) -> str:
-        return self.base.split("://", 1)[1]
-
-    async def admin(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        method = "POST" if body is not None else "GET"
-        async with self.http.request(method, f"{self.base}/admin/{path}", json=body) as response:
-            answer = await response.json()
-            assert response.status == 200, f"bovine peer /admin/{path}: {response.status} {answer}"
-            return answer
 
     async def received(self, kind: str | None = None) -> list[dict[str, Any]]:
         return [a for a in await self.admin("received") if kind is None or a.get("type") == kind]
