@@ -93,11 +93,12 @@ from fediverse_ai.models import (
 )
 from fediverse_ai.runtime import Runtime
 from fediverse_ai.schema import upgrade
-from fediverse_ai.services import oauth, timelines
+from fediverse_ai.services import oauth
 from fediverse_ai.services.accounts import create_local_user
 from fediverse_ai.services.timelines import Page
 from fediverse_ai.timeutil import utcnow
 from fediverse_ai.web.app import create_app
+from fediverse_ai.web.mastodon_api.status_entities import render_home
 
 TARGET = 3.0
 LIMIT = 40
@@ -587,14 +588,14 @@ async def diagnose(runtime: Runtime, client: TestClientProtocol, headers: dict[s
             viewer = await session.get(Account, viewer_id)
             assert viewer is not None
             with sql_recorder(runtime) as stats:
-                await timelines.home(session, viewer, Page(max_id=max_id, limit=LIMIT))
+                await render_home(session, runtime.settings, viewer, Page(max_id=max_id, limit=LIMIT))
             statement, parameters = stats["captured"][-1]
             sa_conn = await session.connection()
             plan = await sa_conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, tuple(parameters))
             lines = [r[0] for r in plan.all()]
         print()
         where = "first page" if max_id is None else f"page {len(bounds)} (max_id={max_id})"
-        print(f"--- EXPLAIN ANALYZE of timelines.home() SQL, {where} ---")
+        print(f"--- EXPLAIN ANALYZE of the home statement (render_home), {where} ---")
         if max_id is None:
             print(statement.strip())
             print(f"parameters: {tuple(parameters)}")

@@ -61,7 +61,7 @@ def account_entity(settings: Settings, account: Account) -> dict[str, Any]:
             {"name": f.get("name", ""), "value": f.get("value", ""), "verified_at": f.get("verified_at")}
             for f in (account.fields or [])
         ],
-        **({"moved": None} if account.moved_to_id is None else {}),
+        "moved": None,  # the moved-to account is not rendered yet; clients read null as "not moved"
         **({"suspended": True} if account.suspended_at else {}),
     }
 

@@ -8,7 +8,7 @@ from ...services import timelines
 from ...services.timelines import Page
 from .common import authenticated, blueprint, runtime
 from .pagination import link_header
-from .status_entities import render_statuses
+from .status_entities import render_home, render_statuses
 
 
 def _flag(name: str) -> bool:
@@ -25,9 +25,10 @@ async def _respond(session, statuses: list, viewer) -> Response:  # type: ignore
 @blueprint.get("/api/v1/timelines/home")
 @authenticated("read:statuses")
 async def home() -> Response:
-    async with runtime().db.session() as session:
-        statuses = await timelines.home(session, g.auth.account, Page.from_params(dict(request.args)))
-        return await _respond(session, statuses, g.auth.account)
+    rt = runtime()
+    async with rt.db.session() as session:
+        ids, body = await render_home(session, rt.settings, g.auth.account, Page.from_params(dict(request.args)))
+    return link_header(rt, Response(body, content_type="application/json"), ids)
 
 
 @blueprint.get("/api/v1/timelines/public")
