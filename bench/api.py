@@ -588,7 +588,8 @@ async def diagnose(runtime: Runtime, client: TestClientProtocol, headers: dict[s
             viewer = await session.get(Account, viewer_id)
             assert viewer is not None
             with sql_recorder(runtime) as stats:
-                await render_home(session, runtime.settings, viewer, Page(max_id=max_id, limit=LIMIT))
+                await render_home(await session.connection(), runtime.settings, viewer.id,
+                                  Page(max_id=max_id, limit=LIMIT))
             statement, parameters = stats["captured"][-1]
             sa_conn = await session.connection()
             plan = await sa_conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, tuple(parameters))

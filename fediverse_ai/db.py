@@ -14,7 +14,13 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import NullPool
 
 SQLITE_PRAGMAS = (
@@ -23,6 +29,9 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA synchronous = NORMAL",
 )
+
+
+POOL_RECYCLE_S = 300
 
 
 def is_sqlite(url: str) -> bool:
@@ -45,7 +54,11 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEn
         engine = create_async_engine(url, echo=echo, poolclass=NullPool if database == ":memory:" else None)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip on every checkout, more than the hottest reads themselves.
+    # Connections older than POOL_RECYCLE_S are replaced at checkout instead, and a connection found
+    # dead (the server restarted) invalidates the whole pool, so one request fails, not one per connection.
+    return create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
+                               pool_recycle=POOL_RECYCLE_S)
 
 
 class Database:
@@ -71,6 +84,13 @@ class Database:
         """A session whose work commits on success and rolls back on any exception."""
         async with self.sessionmaker() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in autocommit mode for one read statement: no BEGIN and ROLLBACK round trips
+        (a single statement sees one snapshot anyway)."""
+        async with self.engine.connect() as conn:
+            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

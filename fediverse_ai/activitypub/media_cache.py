@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..jobs import JobContext, JobError, PermanentJobError, enqueue, job_handler
 from ..jobs.retry import is_permanent_status
 from ..models import MediaAttachment
+from ..models.statuses import touch_statuses_of_media
 from .delivery import host_of
 from .transport import BlockedAddressError, TransportError, unsigned_get
 
@@ -68,6 +69,8 @@ def _write(path: Path, body: bytes) -> None:
 async def _record(ctx: JobContext, media_id: int, **values: object) -> None:
     async with ctx.runtime.db.transaction() as session:
         await session.execute(update(MediaAttachment).where(MediaAttachment.id == media_id).values(**values)
+                              .execution_options(synchronize_session=False))
+        await session.execute(touch_statuses_of_media(MediaAttachment.id == media_id)
                               .execution_options(synchronize_session=False))
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint, Update, event, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
+from ..timeutil import utcnow
 from .base import Base, SnowflakeId, Timestamps
 
 
@@ -134,3 +136,22 @@ class StatusTag(Base):
 
     status_id: Mapped[int] = mapped_column(ForeignKey("statuses.id", ondelete="CASCADE"), primary_key=True)
     tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+def touch_statuses_of_media(media_condition: ColumnElement[bool]) -> Update:
+    """UPDATE bumping ``updated_at`` of the statuses that media rows matching ``media_condition``
+    are attached to: a status's rendered entity shows its media, and renderers cache it by that
+    version (web/mastodon_api/status_entities). Run it with any bulk UPDATE of media rows."""
+    attached = select(MediaAttachment.status_id).where(media_condition, MediaAttachment.status_id.is_not(None))
+    return update(Status).where(Status.id.in_(attached)).values(updated_at=utcnow())
+
+
+@event.listens_for(Session, "before_flush")
+def _touch_statuses_of_changed_media(session: Session, _context: object, _instances: object) -> None:
+    """The same for media changed through the ORM (described, processed, attached)."""
+    ids = {obj.status_id for obj in session.dirty
+           if isinstance(obj, MediaAttachment) and obj.status_id and session.is_modified(obj)}
+    ids |= {obj.status_id for obj in session.new if isinstance(obj, MediaAttachment) and obj.status_id}
+    if ids:
+        session.execute(update(Status).where(Status.id.in_(ids)).values(updated_at=utcnow())
+                        .execution_options(synchronize_session=False))

@@ -20,6 +20,7 @@ from ..errors import Conflict, NotFound, ValidationError
 from ..models import Account, AuditEvent, User
 from ..passwords import MIN_LENGTH, hash_password
 from ..timeutil import utcnow
+from . import oauth
 
 USERNAME_RE = re.compile(r"^[a-zA-Z0-9_]{1,30}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")
@@ -139,6 +140,7 @@ async def set_suspended(
     if found is None:
         raise NotFound(f"no local user named {username!r}", field="username")
     found.account.suspended_at = utcnow() if suspended else None
+    oauth.forget_grants()
     session.add(AuditEvent(
         account_id=by.id if by else None,
         action="account.suspend" if suspended else "account.unsuspend",

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..config import Settings
@@ -31,6 +31,7 @@ from ..generation.safety import Rule, judge
 from ..jobs import enqueue
 from ..jobs.registry import load_handlers
 from ..models import Account, AuditEvent, GenerationJob, MediaAttachment, PromptFilterRule
+from ..models.statuses import touch_statuses_of_media
 from ..timeutil import utcnow
 
 log = logging.getLogger("fediverse_ai.generation")
@@ -271,9 +272,11 @@ async def on_generation_finished(session: AsyncSession, job: GenerationJob, medi
 
 async def _fail_placeholders(session: AsyncSession, job: GenerationJob) -> None:
     """Media reserved for a job that will not make them fail visibly (the media API shows why)."""
+    pending = and_(MediaAttachment.generation_job_id == job.id, MediaAttachment.processing == "pending")
+    await session.execute(touch_statuses_of_media(pending).execution_options(synchronize_session=False))
     await session.execute(
         update(MediaAttachment)
-        .where(MediaAttachment.generation_job_id == job.id, MediaAttachment.processing == "pending")
+        .where(pending)
         .values(processing="failed", processing_error=job.error or f"the generation was {job.state}")
         .execution_options(synchronize_session=False)
     )

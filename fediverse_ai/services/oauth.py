@@ -13,12 +13,14 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..crypto import new_token, token_digest
+from ..db import Database
 from ..errors import AppError, Forbidden, ValidationError
 from ..models import Account, OAuthApplication, OAuthAuthorizationCode, OAuthToken, User
 from ..timeutil import utcnow
@@ -234,6 +236,7 @@ async def refresh(session: AsyncSession, app: OAuthApplication, refresh_token: s
     if old is None or old.application_id != app.id or old.revoked_at is not None:
         raise OAuthError("invalid_grant", "the refresh token is invalid or revoked")
     old.revoked_at = utcnow()
+    forget_grants()
     return await _issue_token(session, app, old.user_id, old.scopes, refreshable=True)
 
 
@@ -249,6 +252,7 @@ async def revoke(session: AsyncSession, app: OAuthApplication, token: str | None
     if row.application_id != app.id:
         raise OAuthError("unauthorized_client", "the token belongs to another client", status=403)
     row.revoked_at = utcnow()
+    forget_grants()
 
 
 @dataclass(frozen=True)
@@ -286,3 +290,34 @@ async def authenticate(session: AsyncSession, bearer: str) -> Authenticated | No
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         await session.execute(update(OAuthToken).where(OAuthToken.id == token.id).values(last_used_at=now))
     return Authenticated(token, app, user, account)
+
+
+# Grants remembered per token for the hottest reads (timelines): a token check is two queries,
+# more than a cached timeline page itself. Revoking a token or suspending a user forgets them in
+# this process at once; other processes (more web workers) notice within GRANT_CACHE_SECONDS.
+GRANT_CACHE_SECONDS = 10.0
+GRANT_CACHE_SIZE = 10_000
+_grants: dict[tuple[str, str], tuple[float, Authenticated]] = {}
+
+
+async def authenticate_cached(db: Database, bearer: str) -> Authenticated | None:
+    """``authenticate`` remembered for a few seconds; only for handlers that read ids and scopes
+    (the account is a snapshot, not to be changed or shown)."""
+    key = (db.url, token_digest(bearer))
+    found = _grants.get(key)
+    if found is not None and found[0] > time.monotonic():
+        expires_at = found[1].token.expires_at
+        if expires_at is None or expires_at > utcnow():
+            return found[1]
+    async with db.transaction() as session:
+        grant = await authenticate(session, bearer)
+    if grant is not None:
+        if len(_grants) >= GRANT_CACHE_SIZE:
+            _grants.clear()
+        _grants[key] = (time.monotonic() + GRANT_CACHE_SECONDS, grant)
+    return grant
+
+
+def forget_grants() -> None:
+    """Drop every remembered grant (a token was revoked, a user suspended)."""
+    _grants.clear()

@@ -46,7 +46,7 @@ async def resolve_report(session: AsyncSession, report_id: int, action: str, *, 
         if target.local:
             await set_suspended(session, target.username, True, by=by)
         else:
-            target.suspended_at = utcnow()
+            target.suspended_at = utcnow()  # remote: holds no tokens here
     report.action_taken, report.action_taken_by_id, report.action_taken_at = action, by.id, utcnow()
     _audit(session, by, "report.resolve", "report", report.id, {"action": action})
     await session.flush()

@@ -11,10 +11,11 @@ fields they do not know.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from ... import urls
 from ...config import Settings
@@ -52,32 +53,114 @@ def media_entity(settings: Settings, media: MediaAttachment) -> dict[str, Any]:
     return entity
 
 
-def _sql_params(settings: Settings, viewer: Account | None) -> dict[str, Any]:
-    return {"base": urls.base(settings)} | ({"viewer": viewer.id} if viewer is not None else {})
+class CoreCache:
+    """Core texts (status_sql) by status id, valid while the status's and its author's
+    ``updated_at`` are unchanged; the least recently used go first beyond ``size`` entries.
+
+    One per process, keyed by the instance's base URL too (the texts hold absolute URLs). Every
+    write that changes what a core shows bumps one of those two versions: the columns'
+    ``onupdate``, and ``statuses.touch`` where only attached media change."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[str, int], tuple[object, str]] = OrderedDict()
+
+    def get(self, key: tuple[str, int], version: object) -> str | None:
+        found = self.entries.get(key)
+        if found is None or found[0] != version:
+            return None
+        self.entries.move_to_end(key)
+        return found[1]
+
+    def put(self, key: tuple[str, int], version: object, core: str) -> None:
+        self.entries[key] = (version, core)
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+
+CORES = CoreCache()
+
+
+def _flag(value: object) -> str:
+    return "true" if value else "false"
+
+
+def _marks(favourited: object, reblogged: object, bookmarked: object) -> str:
+    return (f',"favourited":{_flag(favourited)},"reblogged":{_flag(reblogged)},"bookmarked":{_flag(bookmarked)}'
+            ',"muted":false,"pinned":false,"filtered":[]')
+
+
+async def _cores(conn: AsyncConnection | AsyncSession, base: str, wanted: dict[int, object]) -> dict[int, str]:
+    """Core texts (without their closing brace) of the statuses ``wanted`` (id -> version)."""
+    found: dict[int, str] = {}
+    missing = []
+    for status_id, version in wanted.items():
+        core = CORES.get((base, status_id), version)
+        if core is None:
+            missing.append(status_id)
+        else:
+            found[status_id] = core
+    if missing:
+        statement = status_sql.cores_by_ids(_postgresql(conn))
+        for status_id, status_version, author_version, core in await conn.execute(
+                statement, {"ids": missing, "base": base}):
+            found[status_id] = core[:-1]
+            CORES.put((base, status_id), (status_version, author_version), core[:-1])
+    return found
+
+
+async def _entities(conn: AsyncConnection | AsyncSession, settings: Settings, frames: Sequence[Any],
+                    viewer: bool) -> list[tuple[int, str]]:
+    """(id, entity JSON text) for each frame row (status_sql.frame_columns), in order."""
+    base = urls.base(settings)
+    wanted: dict[int, object] = {}
+    for frame in frames:
+        wanted[frame[0]] = (frame[2], frame[3])
+        if frame[1] is not None:
+            wanted[frame[1]] = (frame[4], frame[5])
+    cores = await _cores(conn, base, wanted)
+    rendered = []
+    for frame in frames:
+        status_id, original_id = frame[0], frame[1]
+        if status_id not in cores:
+            continue  # gone between the two statements
+        reblog = "null"
+        if original_id is not None and original_id in cores:
+            reblog = cores[original_id] + ',"reblog":null' + (_marks(*frame[9:12]) if viewer else "") + "}"
+        rendered.append((status_id, cores[status_id] + ',"reblog":' + reblog
+                         + (_marks(*frame[6:9]) if viewer else "") + "}"))
+    return rendered
+
+
+def _postgresql(conn: AsyncConnection | AsyncSession) -> bool:
+    return conn.get_bind().dialect.name == "postgresql" if isinstance(conn, AsyncSession) else \
+        conn.dialect.name == "postgresql"
 
 
 async def render_statuses(session: AsyncSession, settings: Settings, statuses: Sequence[Status],
                           viewer: Account | None) -> list[dict[str, Any]]:
-    """Entities of ``statuses`` in the order given, built by the database (status_sql)."""
+    """Entities of ``statuses`` in the order given."""
     if not statuses:
         return []
     await session.flush()  # the entities are read from the database: pending changes first
-    statement = status_sql.by_ids(session.get_bind().dialect.name == "postgresql", viewer is not None)
-    rows = await session.execute(statement, _sql_params(settings, viewer) | {"ids": [s.id for s in statuses]})
-    by_id = {row_id: json.loads(entity) for row_id, entity in rows}
-    return [by_id[s.id] for s in statuses if s.id in by_id]
+    statement = status_sql.frames_by_ids(_postgresql(session), viewer is not None)
+    params: dict[str, Any] = {"ids": [s.id for s in statuses]} | ({"viewer": viewer.id} if viewer else {})
+    frames = {frame[0]: frame for frame in await session.execute(statement, params)}
+    ordered = [frames[s.id] for s in statuses if s.id in frames]
+    return [json.loads(entity) for _, entity in await _entities(session, settings, ordered, viewer is not None)]
 
 
-async def render_home(session: AsyncSession, settings: Settings, viewer: Account,
+async def render_home(conn: AsyncConnection, settings: Settings, viewer_id: int,
                       page: timelines.Page) -> tuple[list[int], str]:
     """The viewer's home page as (ids newest first, the JSON array text): one statement selects
-    the page and builds its entities, and their texts are joined without parsing them."""
-    statement, params = timelines.home_statement(
-        viewer.id, page, columns=status_sql.entity_columns(session.get_bind().dialect.name == "postgresql", True),
-        joins=status_sql.ENTITY_JOINS)
-    rows = page.finish(list((await session.execute(statement, params | _sql_params(settings, viewer))).all()),
-                       lambda row: row[0])
-    return [row[0] for row in rows], "[" + ",".join(row[1] for row in rows) + "]"
+    the page's frames, the cores come from the cache (or one more statement), and the entity
+    texts are joined without parsing them."""
+    statement, params = timelines.home_statement(viewer_id, page, columns=status_sql.frame_columns(True),
+                                                 joins=status_sql.ENTITY_JOINS)
+    frames = page.finish(list(await conn.execute(statement, params)), lambda frame: frame[0])
+    rendered = await _entities(conn, settings, frames, True)
+    return [status_id for status_id, _ in rendered], "[" + ",".join(entity for _, entity in rendered) + "]"
 
 
 async def render_status(session: AsyncSession, settings: Settings, status: Status,

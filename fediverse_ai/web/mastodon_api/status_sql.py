@@ -1,10 +1,11 @@
-"""Status entities built by the database: one SQL statement turns a page of statuses into JSON.
+"""Status entities built by the database as JSON text, in two statements: cores and frames.
 
 A home timeline page is what every client asks for most. Rendering it in Python meant nine
-queries, ORM objects for every row and tens of thousands of dict operations per page; here the
-database builds each Mastodon Status entity (author, boosted original, media, mentions, tags,
-application and the viewer's favourite / boost / bookmark marks) as JSON text in the same
-statement that selects the rows, and the response body is those texts joined.
+queries, ORM objects for every row and tens of thousands of dict operations per page. Here the
+database builds the viewer-independent part of each Mastodon Status entity (the "core": author,
+media, mentions, tags, application, counts) as JSON text, which ``status_entities`` caches by row
+versions; a page is then one "frame" statement (ids, versions, the viewer's marks) and the cached
+texts joined, with the boosted original and the marks put around them.
 
 The SQL is generated once per dialect (PostgreSQL's ``json_build_object`` / ``json_agg`` or
 SQLite's ``json_object`` / ``json_group_array``) from the helpers below, so both backends give
@@ -17,7 +18,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, TextClause, bindparam, text
+from sqlalchemy import BigInteger, BindParameter, TextClause, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 
 
@@ -165,9 +166,9 @@ def media_json(j: JsonSql, m: str) -> str:
     return f"CASE WHEN {m}.generated THEN {j.with_key(entity, 'fediverse_ai', generated)} ELSE {entity} END"
 
 
-def status_json(j: JsonSql, s: str, a: str, *, viewer: bool, original: tuple[str, str] | None) -> str:
-    """The Status entity of ``statuses`` row ``s`` by author row ``a``; ``original`` names the rows
-    (status, author) of the boosted original, None when rendering an original itself."""
+def core_json(j: JsonSql, s: str, a: str) -> str:
+    """The viewer-independent part of the Status entity of row ``s`` by author row ``a``: every key
+    but ``reblog`` and the viewer's marks, which ``status_entities`` adds around the cached text."""
     media = j.array(media_json(j, "m"), f"FROM media_attachments m WHERE m.status_id = {s}.id "
                     "AND m.processing = 'ready'", "m.position, m.id")
     mention = j.obj(("id", j.id_text("ma.id")), ("username", "ma.username"), ("acct", acct("ma")),
@@ -179,20 +180,14 @@ def status_json(j: JsonSql, s: str, a: str, *, viewer: bool, original: tuple[str
     application = j.embed(
         f"(SELECT {j.obj(('name', 'app.name'), ('website', 'app.website'))} FROM oauth_applications app "
         f"WHERE app.id = {s}.application_id AND {a}.domain IS NULL)")
-    reblog = "NULL"
-    is_reblog = "1 = 0"
-    if original:
-        o, oa = original
-        is_reblog = f"{o}.id IS NOT NULL"
-        reblog = j.embed(f"CASE WHEN {is_reblog} THEN {status_json(j, o, oa, viewer=viewer, original=None)} END")
-    pairs: list[tuple[str, str]] = [
+    return j.obj(
         ("id", j.id_text(f"{s}.id")),
         ("uri", f"{s}.uri"),
         ("url", f"coalesce({s}.url, {s}.uri)"),
         ("created_at", j.timestamp(f"coalesce({s}.published_at, {s}.created_at)")),
         ("edited_at", j.timestamp(f"{s}.edited_at")),
         ("account", j.embed(account_json(j, a))),
-        ("content", f"CASE WHEN {is_reblog} THEN '' ELSE {s}.content END"),
+        ("content", f"CASE WHEN {s}.reblog_of_id IS NOT NULL THEN '' ELSE {s}.content END"),
         ("visibility", f"{s}.visibility"),
         ("sensitive", j.boolean(f"{s}.sensitive")),
         ("spoiler_text", f"{s}.spoiler_text"),
@@ -206,34 +201,47 @@ def status_json(j: JsonSql, s: str, a: str, *, viewer: bool, original: tuple[str
         ("replies_count", f"{s}.replies_count"),
         ("in_reply_to_id", j.id_text(f"{s}.in_reply_to_id")),
         ("in_reply_to_account_id", j.id_text(f"{s}.in_reply_to_account_id")),
-        ("reblog", reblog),
         ("poll", "NULL"),
         ("card", "NULL"),
         ("language", f"{s}.language"),
         ("fediverse_ai", j.obj(("state", f"{s}.state"), ("state_reason", f"{s}.state_reason"),
                                ("recipe", j.embed(f"{s}.recipe")), ("remix_of_id", j.id_text(f"{s}.remix_of_id")))),
-    ]
-    if viewer:
-        pairs += [
-            ("favourited", j.boolean(f"EXISTS (SELECT 1 FROM favourites vf WHERE vf.account_id = :viewer "
-                                     f"AND vf.status_id = {s}.id)")),
-            ("reblogged", j.boolean(f"EXISTS (SELECT 1 FROM statuses vr WHERE vr.account_id = :viewer "
-                                    f"AND vr.reblog_of_id = {s}.id AND vr.deleted_at IS NULL)")),
-            ("bookmarked", j.boolean(f"EXISTS (SELECT 1 FROM bookmarks vb WHERE vb.account_id = :viewer "
-                                     f"AND vb.status_id = {s}.id)")),
-            ("muted", j.boolean("1 = 0")),
-            ("pinned", j.boolean("1 = 0")),
-            ("filtered", j.empty_array),
-        ]
-    return j.obj(*pairs)
+    )
+
+
+def _ids_param(postgresql: bool) -> tuple[str, BindParameter[object]]:
+    if postgresql:
+        return "s.id = ANY(:ids)", bindparam("ids", type_=ARRAY(BigInteger))
+    return "s.id IN :ids", bindparam("ids", expanding=True)
 
 
 @functools.cache
-def entity_columns(postgresql: bool, viewer: bool) -> str:
-    """``s.id, <entity JSON text>`` for statuses ``s`` joined as in ``ENTITY_JOINS``."""
-    j = JsonSql(postgresql)
-    entity = status_json(j, "s", "a", viewer=viewer, original=("o", "oa"))
-    return f"s.id, CAST({entity} AS TEXT) AS entity"
+def cores_by_ids(postgresql: bool) -> TextClause:
+    """(id, status version, author version, core JSON text) of the statuses ``:ids``."""
+    where, ids = _ids_param(postgresql)
+    core = core_json(JsonSql(postgresql), "s", "a")
+    return text(f"SELECT s.id, s.updated_at, a.updated_at, CAST({core} AS TEXT) FROM statuses s "
+                f"JOIN accounts a ON a.id = s.account_id WHERE {where}").bindparams(ids)
+
+
+def _marks(status: str) -> list[str]:
+    # Scalar sub-selects with LIMIT 1 rather than EXISTS: PostgreSQL turns EXISTS in a select list
+    # into a hash of all the viewer's favourites (thousands) where 40 index probes are cheaper.
+    return [f"(SELECT 1 FROM favourites vf WHERE vf.account_id = :viewer AND vf.status_id = {status}.id LIMIT 1)",
+            f"(SELECT 1 FROM statuses vr WHERE vr.reblog_of_id = {status}.id AND vr.account_id = :viewer "
+            "AND vr.deleted_at IS NULL LIMIT 1)",
+            f"(SELECT 1 FROM bookmarks vb WHERE vb.account_id = :viewer AND vb.status_id = {status}.id LIMIT 1)"]
+
+
+@functools.cache
+def frame_columns(viewer: bool) -> str:
+    """What a page needs besides the cached cores, for statuses ``s`` joined as in ``ENTITY_JOINS``:
+    ``s.id, o.id`` (the boosted original or NULL), the versions of s, its author, o and o's author,
+    and with a viewer their favourited / reblogged / bookmarked marks on s, then on o."""
+    columns = ["s.id", "o.id", "s.updated_at", "a.updated_at", "o.updated_at", "oa.updated_at"]
+    if viewer:
+        columns += _marks("s") + [f"CASE WHEN o.id IS NOT NULL THEN {mark} END" for mark in _marks("o")]
+    return ", ".join(columns)
 
 
 # The author, and the boosted original with its author (absent for an original).
@@ -242,9 +250,7 @@ ENTITY_JOINS = ("JOIN accounts a ON a.id = s.account_id "
 
 
 @functools.cache
-def by_ids(postgresql: bool, viewer: bool) -> TextClause:
-    """Entities of the statuses whose ids are ``:ids`` (any order; the caller orders them)."""
-    where = "s.id = ANY(:ids)" if postgresql else "s.id IN :ids"
-    statement = text(f"SELECT {entity_columns(postgresql, viewer)} FROM statuses s {ENTITY_JOINS} WHERE {where}")
-    ids = bindparam("ids", type_=ARRAY(BigInteger)) if postgresql else bindparam("ids", expanding=True)
-    return statement.bindparams(ids)
+def frames_by_ids(postgresql: bool, viewer: bool) -> TextClause:
+    """``frame_columns`` of the statuses ``:ids`` (any order; the caller orders them)."""
+    where, ids = _ids_param(postgresql)
+    return text(f"SELECT {frame_columns(viewer)} FROM statuses s {ENTITY_JOINS} WHERE {where}").bindparams(ids)

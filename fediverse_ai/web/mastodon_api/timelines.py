@@ -23,11 +23,11 @@ async def _respond(session, statuses: list, viewer) -> Response:  # type: ignore
 
 
 @blueprint.get("/api/v1/timelines/home")
-@authenticated("read:statuses")
+@authenticated("read:statuses", cached=True)
 async def home() -> Response:
     rt = runtime()
-    async with rt.db.session() as session:
-        ids, body = await render_home(session, rt.settings, g.auth.account, Page.from_params(dict(request.args)))
+    async with rt.db.reader() as conn:
+        ids, body = await render_home(conn, rt.settings, g.auth.account.id, Page.from_params(dict(request.args)))
     return link_header(rt, Response(body, content_type="application/json"), ids)
 
 

@@ -13,12 +13,14 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from fediverse_ai import urls
 from fediverse_ai.ids import new_id
 from fediverse_ai.models import Account, Bookmark, Favourite, MediaAttachment, Mention, Status, StatusTag, Tag
+from fediverse_ai.models.statuses import touch_statuses_of_media
 from fediverse_ai.runtime import Runtime
+from fediverse_ai.services import interactions, profiles, statuses, uploads
 from fediverse_ai.timeutil import utcnow
 from fediverse_ai.web.mastodon_api import status_sql
 from fediverse_ai.web.mastodon_api.entities import account_entity, timestamp
@@ -98,8 +100,9 @@ async def test_status_entities_carry_boosts_mentions_tags_and_marks(runtime: Run
         author = await factories.local(session, runtime.settings, "author")
         reader = await factories.local(session, runtime.settings, "reader")
         original = Status(id=new_id(), uri="https://social.test/s/1", account_id=author.id, content="<p>fox</p>",
-                          visibility="public", published_at=utcnow().replace(microsecond=123999), favourites_count=1, spoiler_text="cw",
-                          sensitive=True, recipe={"prompt": "fox"}, language="en")
+                          visibility="public", published_at=utcnow().replace(microsecond=123999),
+                          favourites_count=1, spoiler_text="cw", sensitive=True, recipe={"prompt": "fox"},
+                          language="en")
         session.add(original)
         await session.flush()
         tag = Tag(name="aiart")
@@ -131,3 +134,50 @@ async def test_status_entities_carry_boosts_mentions_tags_and_marks(runtime: Run
     assert [m["id"] for m in shown["media_attachments"]] == [str(media.id)]
     assert shown["created_at"] == timestamp(original.published_at)  # milliseconds truncated, as in Python
     assert "favourited" not in anonymous[0] and anonymous[0]["content"] == "<p>fox</p>"
+
+
+async def test_cached_entities_follow_every_change_they_show(runtime: Runtime) -> None:
+    """Cores are cached by the status's and author's versions: counts, profile edits, new posts
+    by the author and media changes (through the ORM or a bulk UPDATE) all show at once."""
+    settings = runtime.settings
+    async with runtime.db.transaction() as session:
+        author = await factories.local(session, settings, "cached")
+        fan = await factories.local(session, settings, "fan")
+        item = await factories.media(session, settings, author, description="first words")
+        status = await statuses.create_status(session, settings, author, text="hello", media_ids=[item.id])
+
+    async def shown() -> dict[str, Any]:
+        async with runtime.db.session() as session:
+            return (await render_statuses(session, settings, [status], fan))[0]
+
+    first = await shown()
+    assert first["favourites_count"] == 0 and first["account"]["display_name"] == "cached"
+    assert await shown() == first  # served from the cache, unchanged
+
+    async with runtime.db.transaction() as session:
+        await interactions.favourite(session, settings, await session.get_one(Account, fan.id),
+                                     await session.get_one(Status, status.id))
+    assert (await shown())["favourites_count"] == 1 and (await shown())["favourited"] is True
+
+    async with runtime.db.transaction() as session:
+        await profiles.update_profile(session, settings, await session.get_one(Account, author.id),
+                                      display_name="Cache Test")
+    assert (await shown())["account"]["display_name"] == "Cache Test"
+
+    async with runtime.db.transaction() as session:
+        await statuses.create_status(session, settings, await session.get_one(Account, author.id), text="again")
+    assert (await shown())["account"]["statuses_count"] == 2
+
+    async with runtime.db.transaction() as session:
+        await uploads.describe(session, await session.get_one(Account, author.id), item.id,
+                               description="second words", focus=None)
+    assert (await shown())["media_attachments"][0]["description"] == "second words"
+
+    async with runtime.db.transaction() as session:
+        await session.execute(update(MediaAttachment).where(MediaAttachment.id == item.id)
+                              .values(description="third words"))
+    # The cache is really in use: a bulk UPDATE that forgets the touch is not seen...
+    assert (await shown())["media_attachments"][0]["description"] == "second words"
+    async with runtime.db.transaction() as session:
+        await session.execute(touch_statuses_of_media(MediaAttachment.id == item.id))
+    assert (await shown())["media_attachments"][0]["description"] == "third words"
