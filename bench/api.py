@@ -19,10 +19,14 @@ Two latencies per request, measured in the same run, interleaved request by requ
 alternates) so that noise on a shared machine hits both, after an uncounted warm-up of each:
 
 * ours: GET /api/v1/timelines/home?limit=40 with the bearer token through Quart's test client
-  of ``create_app(runtime, workers=False)``: bearer authentication, rate limiter,
-  ``timelines.home()`` with the visibility rule, batched rendering (authors, media, mentions,
-  tags, apps, the viewer's favourites, bookmarks and boosts) and JSON, with no network socket.
-  The clock covers ``client.get()``; checking the body (200, 40 statuses) is outside it.
+  of ``create_app(runtime, workers=False)``: bearer authentication (a grant checked in the last
+  10 s is reused), rate limiter, one "frame" statement (the home rule, the page's ids, row
+  versions and the viewer's favourite / boost / bookmark marks), the entities' cached
+  viewer-independent JSON (built by the database, re-read whenever a status's or its author's
+  ``updated_at`` moved) put together with the marks, and the JSON body, with no network socket.
+  The clock covers ``client.get()``; checking the body (200, 40 statuses) is outside it. After
+  the warm-up the cores of the cycled pages are cached, as they are for a client refreshing its
+  home timeline.
 * bare: one prepared SQL statement through asyncpg, no ORM, no pool: the page's statuses (the
   columns an entity shows) of the viewer and the accounts they follow, visible by the same rules
   (own posts; others' published public, unlisted and followers-only ones, not direct), minus
@@ -39,7 +43,7 @@ further requests outside the measurement: floors (one asyncpg round trip, one ``
 with a trivial query, the framework answering 401 without touching the database), wall and CPU
 time per request, the round trips to PostgreSQL (socket writes, by protocol message), the SQL
 statements with their time as seen from Python, a cProfile sorted by cumulative time, and
-EXPLAIN ANALYZE of the SQL that ``timelines.home()`` generates (captured as executed, on the
+EXPLAIN ANALYZE of the home statement that ``render_home`` runs (captured as executed, on the
 first and the deepest page), next to the bare query's plan. Exit status 1 when a ratio misses.
 
 Run: ``.venv/bin/python bench/api.py [--requests 300] [--pages 5] [--diagnose auto]``
