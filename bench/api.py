@@ -81,6 +81,7 @@ from throwaway import postgres_database
 
 from fediverse_ai import urls
 from fediverse_ai.config import Settings
+from fediverse_ai.db import positional
 from fediverse_ai.ids import new_id
 from fediverse_ai.models import (
     Account,
@@ -97,12 +98,12 @@ from fediverse_ai.models import (
 )
 from fediverse_ai.runtime import Runtime
 from fediverse_ai.schema import upgrade
-from fediverse_ai.services import oauth
+from fediverse_ai.services import oauth, timelines
 from fediverse_ai.services.accounts import create_local_user
 from fediverse_ai.services.timelines import Page
 from fediverse_ai.timeutil import utcnow
 from fediverse_ai.web.app import create_app
-from fediverse_ai.web.mastodon_api.status_entities import render_home
+from fediverse_ai.web.mastodon_api import status_sql
 
 TARGET = 3.0
 LIMIT = 40
@@ -568,7 +569,7 @@ async def diagnose(runtime: Runtime, client: TestClientProtocol, headers: dict[s
     print(f"{'round trips to PostgreSQL':<72} {'per req':>8}")
     for label, count in wire.most_common():
         print(f"{label[:72]:<72} {count / n:>8.1f}")
-    print(f"{'SQL statements (from before/after_cursor_execute)':<64} {'per req':>8} {'ms/req':>8}")
+    print(f"{'SQL statements (seen by SQLAlchemy; not Database.fetch)':<64} {'per req':>8} {'ms/req':>8}")
     for label, (count, seconds) in sorted(stats["statements"].items(), key=lambda kv: -kv[1][1]):
         print(f"{label[:64]:<64} {count / n:>8.1f} {seconds / n * 1000:>8.3f}")
 
@@ -588,16 +589,12 @@ async def diagnose(runtime: Runtime, client: TestClientProtocol, headers: dict[s
     print("\n".join(line for line in out.getvalue().splitlines()[6:] if line.strip()))
 
     for max_id in (bounds[0], bounds[-1]):
-        async with runtime.db.session() as session:
-            viewer = await session.get(Account, viewer_id)
-            assert viewer is not None
-            with sql_recorder(runtime) as stats:
-                await render_home(await session.connection(), runtime.settings, viewer.id,
-                                  Page(max_id=max_id, limit=LIMIT))
-            statement, parameters = stats["captured"][-1]
-            sa_conn = await session.connection()
-            plan = await sa_conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, tuple(parameters))
-            lines = [r[0] for r in plan.all()]
+        # The statement render_home runs (Database.fetch sends it through asyncpg directly).
+        home, params = timelines.home_statement(viewer_id, Page(max_id=max_id, limit=LIMIT),
+                                                columns=status_sql.frame_columns(True), joins=status_sql.ENTITY_JOINS)
+        statement, names = positional(home.text)
+        parameters = [params[name] for name in names]
+        lines = [r[0] for r in await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + statement, *parameters)]
         print()
         where = "first page" if max_id is None else f"page {len(bounds)} (max_id={max_id})"
         print(f"--- EXPLAIN ANALYZE of the home statement (render_home), {where} ---")

@@ -57,6 +57,8 @@ def create_app(runtime: Runtime, *, workers: bool | None = None) -> Quart:
                       account_pages.blueprint, admin.blueprint, remote.blueprint, auth.blueprint, oauth.blueprint,
                       mastodon_api, activitypub.blueprint, statuses_ap.blueprint, media.blueprint):
         app.register_blueprint(blueprint)
+    # Every hook is a coroutine: Quart runs a plain function in a thread pool, a thread hop per
+    # request and hook that cost more than the whole of a cached timeline read.
     app.after_request(set_csrf_cookie)
     app.after_request(add_cors)
     limits = runtime.settings.limits

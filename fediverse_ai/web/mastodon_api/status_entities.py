@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from ... import urls
 from ...config import Settings
+from ...db import Database
 from ...models import Account, MediaAttachment, Status
 from ...services import timelines
 from . import status_sql
@@ -151,14 +152,14 @@ async def render_statuses(session: AsyncSession, settings: Settings, statuses: S
     return [json.loads(entity) for _, entity in await _entities(session, settings, ordered, viewer is not None)]
 
 
-async def render_home(conn: AsyncConnection, settings: Settings, viewer_id: int,
+async def render_home(db: Database, conn: AsyncConnection, settings: Settings, viewer_id: int,
                       page: timelines.Page) -> tuple[list[int], str]:
     """The viewer's home page as (ids newest first, the JSON array text): one statement selects
     the page's frames, the cores come from the cache (or one more statement), and the entity
     texts are joined without parsing them."""
     statement, params = timelines.home_statement(viewer_id, page, columns=status_sql.frame_columns(True),
                                                  joins=status_sql.ENTITY_JOINS)
-    frames = page.finish(list(await conn.execute(statement, params)), lambda frame: frame[0])
+    frames = page.finish(await db.fetch(conn, statement, params), lambda frame: frame[0])
     rendered = await _entities(conn, settings, frames, True)
     return [status_id for status_id, _ in rendered], "[" + ",".join(entity for _, entity in rendered) + "]"
 

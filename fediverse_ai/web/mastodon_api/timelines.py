@@ -27,7 +27,8 @@ async def _respond(session, statuses: list, viewer) -> Response:  # type: ignore
 async def home() -> Response:
     rt = runtime()
     async with rt.db.reader() as conn:
-        ids, body = await render_home(conn, rt.settings, g.auth.account.id, Page.from_params(dict(request.args)))
+        ids, body = await render_home(rt.db, conn, rt.settings, g.auth.account.id,
+                                      Page.from_params(dict(request.args)))
     return link_header(rt, Response(body, content_type="application/json"), ids)
 
 
