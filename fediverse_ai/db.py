@@ -7,6 +7,7 @@ foreign_keys so ON DELETE rules hold as they do on PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
 from collections.abc import AsyncIterator
@@ -14,10 +15,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from sqlalchemy import TextClause, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -52,6 +53,10 @@ def positional(sql: str) -> tuple[str, tuple[str, ...]]:
     return _NAMED.sub(number, sql), tuple(names)
 
 
+async def _keep_session(_connection: asyncpg.Connection) -> None:
+    """Nothing to reset (see Database._connect_read_pool)."""
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
@@ -84,7 +89,9 @@ class Database:
 
     def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
         self.url = url
+        self.pool_size = pool_size
         self.engine = make_engine(url, pool_size=pool_size, echo=echo)
+        self._read_pool_task: asyncio.Task[asyncpg.Pool] | None = None
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -103,29 +110,38 @@ class Database:
         async with self.sessionmaker() as session, session.begin():
             yield session
 
-    @asynccontextmanager
-    async def reader(self) -> AsyncIterator[AsyncConnection]:
-        """A bare connection for reads outside any session: nothing is begun until a statement goes
-        through SQLAlchemy, and ``fetch`` on PostgreSQL begins nothing at all (one statement sees one
-        snapshot), so a cached read costs one round trip."""
-        async with self.engine.connect() as conn:
-            yield conn
-
-    async def fetch(self, conn: AsyncConnection, statement: TextClause, params: dict[str, Any]) -> list[Any]:
-        """Rows of a read-only ``text()`` statement on ``conn`` (from ``reader``), for the hottest
-        reads: on PostgreSQL straight through asyncpg (its own prepared-statement cache), skipping
-        SQLAlchemy's execution layer, which costs about as much as the query; elsewhere through
-        SQLAlchemy. Bind values must already be what the driver takes (aware datetimes, ints)."""
+    async def fetch(self, statement: TextClause, params: dict[str, Any]) -> list[Any]:
+        """Rows of a read-only ``text()`` statement, for the hottest reads. On PostgreSQL it goes
+        straight to asyncpg through a small pool of its own (its prepared-statement cache, no
+        transaction: one statement sees one snapshot), skipping SQLAlchemy's pool and execution
+        layer, which cost as much as the query itself; elsewhere through SQLAlchemy. Bind values
+        must be what the driver takes (aware datetimes, ints, lists for ``= ANY``)."""
         if self.dialect != "postgresql":
-            return list(await conn.execute(statement, params))
+            async with self.engine.connect() as conn:
+                return list(await conn.execute(statement, params))
         sql, names = positional(statement.text)
-        driver = (await conn.get_raw_connection()).driver_connection
-        assert driver is not None
-        return list(await driver.fetch(sql, *(params[name] for name in names)))
+        pool = await self._read_pool()
+        return list(await pool.fetch(sql, *(params[name] for name in names)))
+
+    async def _read_pool(self) -> asyncpg.Pool:
+        """The asyncpg pool of ``fetch``, made on first use in the running event loop."""
+        loop = asyncio.get_running_loop()
+        if self._read_pool_task is None or self._read_pool_task.get_loop() is not loop:
+            self._read_pool_task = loop.create_task(self._connect_read_pool())
+        return await self._read_pool_task
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
+    async def _connect_read_pool(self) -> asyncpg.Pool:
+        dsn = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        # No reset on release: asyncpg's default is a round trip per read, and these connections
+        # never change session state (no SET, LISTEN, advisory locks or open transactions).
+        return await asyncpg.create_pool(dsn, min_size=1, max_size=max(2, self.pool_size // 2), reset=_keep_session)
+
     async def dispose(self) -> None:
+        task, self._read_pool_task = self._read_pool_task, None
+        if task is not None and task.get_loop() is asyncio.get_running_loop():
+            await (await task).close()
         await self.engine.dispose()

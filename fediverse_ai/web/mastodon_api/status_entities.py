@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import TextClause
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ... import urls
 from ...config import Settings
@@ -92,7 +93,10 @@ def _marks(favourited: object, reblogged: object, bookmarked: object) -> str:
             ',"muted":false,"pinned":false,"filtered":[]')
 
 
-async def _cores(conn: AsyncConnection | AsyncSession, base: str, wanted: dict[int, object]) -> dict[int, str]:
+Fetch = Callable[[TextClause, dict[str, Any]], Awaitable[Sequence[Any]]]
+
+
+async def _cores(fetch: Fetch, postgresql: bool, base: str, wanted: dict[int, object]) -> dict[int, str]:
     """Core texts (without their closing brace) of the statuses ``wanted`` (id -> version)."""
     found: dict[int, str] = {}
     missing = []
@@ -103,24 +107,22 @@ async def _cores(conn: AsyncConnection | AsyncSession, base: str, wanted: dict[i
         else:
             found[status_id] = core
     if missing:
-        statement = status_sql.cores_by_ids(_postgresql(conn))
-        for status_id, status_version, author_version, core in await conn.execute(
-                statement, {"ids": missing, "base": base}):
+        for status_id, status_version, author_version, core in await fetch(
+                status_sql.cores_by_ids(postgresql), {"ids": missing, "base": base}):
             found[status_id] = core[:-1]
             CORES.put((base, status_id), (status_version, author_version), core[:-1])
     return found
 
 
-async def _entities(conn: AsyncConnection | AsyncSession, settings: Settings, frames: Sequence[Any],
+async def _entities(fetch: Fetch, postgresql: bool, settings: Settings, frames: Sequence[Any],
                     viewer: bool) -> list[tuple[int, str]]:
     """(id, entity JSON text) for each frame row (status_sql.frame_columns), in order."""
-    base = urls.base(settings)
     wanted: dict[int, object] = {}
     for frame in frames:
         wanted[frame[0]] = (frame[2], frame[3])
         if frame[1] is not None:
             wanted[frame[1]] = (frame[4], frame[5])
-    cores = await _cores(conn, base, wanted)
+    cores = await _cores(fetch, postgresql, urls.base(settings), wanted)
     rendered = []
     for frame in frames:
         status_id, original_id = frame[0], frame[1]
@@ -134,33 +136,34 @@ async def _entities(conn: AsyncConnection | AsyncSession, settings: Settings, fr
     return rendered
 
 
-def _postgresql(conn: AsyncConnection | AsyncSession) -> bool:
-    return conn.get_bind().dialect.name == "postgresql" if isinstance(conn, AsyncSession) else \
-        conn.dialect.name == "postgresql"
-
-
 async def render_statuses(session: AsyncSession, settings: Settings, statuses: Sequence[Status],
                           viewer: Account | None) -> list[dict[str, Any]]:
     """Entities of ``statuses`` in the order given."""
     if not statuses:
         return []
     await session.flush()  # the entities are read from the database: pending changes first
-    statement = status_sql.frames_by_ids(_postgresql(session), viewer is not None)
+
+    async def fetch(statement: TextClause, params: dict[str, Any]) -> Sequence[Any]:
+        return (await session.execute(statement, params)).all()
+
+    postgresql = session.get_bind().dialect.name == "postgresql"
     params: dict[str, Any] = {"ids": [s.id for s in statuses]} | ({"viewer": viewer.id} if viewer else {})
-    frames = {frame[0]: frame for frame in await session.execute(statement, params)}
+    frames = {frame[0]: frame for frame in await fetch(status_sql.frames_by_ids(postgresql, viewer is not None),
+                                                       params)}
     ordered = [frames[s.id] for s in statuses if s.id in frames]
-    return [json.loads(entity) for _, entity in await _entities(session, settings, ordered, viewer is not None)]
+    rendered = await _entities(fetch, postgresql, settings, ordered, viewer is not None)
+    return [json.loads(entity) for _, entity in rendered]
 
 
-async def render_home(db: Database, conn: AsyncConnection, settings: Settings, viewer_id: int,
+async def render_home(db: Database, settings: Settings, viewer_id: int,
                       page: timelines.Page) -> tuple[list[int], str]:
     """The viewer's home page as (ids newest first, the JSON array text): one statement selects
     the page's frames, the cores come from the cache (or one more statement), and the entity
     texts are joined without parsing them."""
     statement, params = timelines.home_statement(viewer_id, page, columns=status_sql.frame_columns(True),
                                                  joins=status_sql.ENTITY_JOINS)
-    frames = page.finish(await db.fetch(conn, statement, params), lambda frame: frame[0])
-    rendered = await _entities(conn, settings, frames, True)
+    frames = page.finish(await db.fetch(statement, params), lambda frame: frame[0])
+    rendered = await _entities(db.fetch, db.dialect == "postgresql", settings, frames, True)
     return [status_id for status_id, _ in rendered], "[" + ",".join(entity for _, entity in rendered) + "]"
 
 

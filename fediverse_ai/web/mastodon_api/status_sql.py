@@ -87,14 +87,18 @@ class JsonSql:
         return "'[]'::json" if self.postgresql else "json('[]')"
 
 
+# The instance's base URL, typed so that asyncpg (no SQLAlchemy casts) can prepare the statement.
+BASE = "CAST(:base AS TEXT)"
+
+
 def acct(a: str) -> str:
     return f"CASE WHEN {a}.domain IS NULL THEN {a}.username ELSE {a}.username || '@' || {a}.domain END"
 
 
 def account_json(j: JsonSql, a: str) -> str:
     """The Account entity of the ``accounts`` row aliased ``a`` (``entities.account_entity``)."""
-    avatar = f"coalesce({a}.avatar_url, :base || '/static/avatar.png')"
-    header = f"coalesce({a}.header_url, :base || '/static/header.png')"
+    avatar = f"coalesce({a}.avatar_url, {BASE} || '/static/avatar.png')"
+    header = f"coalesce({a}.header_url, {BASE} || '/static/header.png')"
     if j.postgresql:
         fields = f"CASE WHEN json_typeof({a}.fields) = 'array' THEN {a}.fields ELSE '[]'::json END"
         fields_source = f"FROM json_array_elements({fields}) WITH ORDINALITY AS f(v, n)"
@@ -141,9 +145,9 @@ def account_json(j: JsonSql, a: str) -> str:
 
 def media_json(j: JsonSql, m: str) -> str:
     """A ready MediaAttachment (``status_entities.media_entity``)."""
-    original = f"CASE WHEN {m}.file_path IS NOT NULL THEN :base || '/media/' || {m}.file_path ELSE {m}.remote_url END"
+    original = f"CASE WHEN {m}.file_path IS NOT NULL THEN {BASE} || '/media/' || {m}.file_path ELSE {m}.remote_url END"
     preview_path = f"coalesce({m}.preview_path, {m}.thumbnail_path)"
-    preview = f"CASE WHEN {preview_path} IS NOT NULL THEN :base || '/media/' || {preview_path} ELSE {original} END"
+    preview = f"CASE WHEN {preview_path} IS NOT NULL THEN {BASE} || '/media/' || {preview_path} ELSE {original} END"
     size = (("width", f"{m}.width"), ("height", f"{m}.height"))
     meta = j.obj(
         ("original", j.obj(*size, ("size", f"{m}.width || 'x' || {m}.height"),
@@ -175,7 +179,7 @@ def core_json(j: JsonSql, s: str, a: str) -> str:
                     ("url", "coalesce(ma.url, ma.uri)"))
     mentions = j.array(mention, f"FROM mentions mm JOIN accounts ma ON ma.id = mm.account_id "
                        f"WHERE mm.status_id = {s}.id", "mm.id")
-    tag = j.obj(("name", "t.name"), ("url", ":base || '/tags/' || t.name"))
+    tag = j.obj(("name", "t.name"), ("url", f"{BASE} || '/tags/' || t.name"))
     tags = j.array(tag, f"FROM status_tags st JOIN tags t ON t.id = st.tag_id WHERE st.status_id = {s}.id", "t.name")
     application = j.embed(
         f"(SELECT {j.obj(('name', 'app.name'), ('website', 'app.website'))} FROM oauth_applications app "

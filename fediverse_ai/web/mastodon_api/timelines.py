@@ -26,9 +26,7 @@ async def _respond(session, statuses: list, viewer) -> Response:  # type: ignore
 @authenticated("read:statuses", cached=True)
 async def home() -> Response:
     rt = runtime()
-    async with rt.db.reader() as conn:
-        ids, body = await render_home(rt.db, conn, rt.settings, g.auth.account.id,
-                                      Page.from_params(dict(request.args)))
+    ids, body = await render_home(rt.db, rt.settings, g.auth.account.id, Page.from_params(dict(request.args)))
     return link_header(rt, Response(body, content_type="application/json"), ids)
 
 
