@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from fediverse_ai.db import Database
+from fediverse_ai.db import Database, positional
 from fediverse_ai.models import Job
 from fediverse_ai.runtime import Runtime
 from fediverse_ai.timeutil import utcnow
@@ -40,3 +40,16 @@ async def test_naive_datetimes_are_refused(runtime: Runtime) -> None:
         async with runtime.db.transaction() as session:
             session.add(Job(lane="system", kind="system.noop", payload={},
                             next_attempt_at=utcnow().replace(tzinfo=None)))
+
+
+def test_named_binds_become_positional_in_order_of_first_use() -> None:
+    assert positional("SELECT :a, :b WHERE x = :a AND y::text = :c") == (
+        "SELECT $1, $2 WHERE x = $1 AND y::text = $3", ("a", "b", "c"))
+
+
+async def test_fetch_reads_a_text_statement_on_both_backends(runtime: Runtime) -> None:
+    """The hot-read path (asyncpg's own pool on PostgreSQL, SQLAlchemy on SQLite) gives the same rows."""
+    statement = text("SELECT CAST(:n AS INTEGER) + 1, CAST(:word AS TEXT) || '!'")
+    rows = [tuple(row) for row in await runtime.db.fetch(statement, {"n": 41, "word": "hi"})]
+    assert rows == [(42, "hi!")]
+    assert [tuple(row) for row in await runtime.db.fetch(statement, {"n": 1, "word": "again"})] == [(2, "again!")]
