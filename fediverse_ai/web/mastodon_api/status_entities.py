@@ -84,13 +84,18 @@ class CoreCache:
 CORES = CoreCache()
 
 
-def _flag(value: object) -> str:
-    return "true" if value else "false"
+def _marks_text(favourited: bool, reblogged: bool, bookmarked: bool) -> str:
+    flag = {True: "true", False: "false"}
+    return (f',"favourited":{flag[favourited]},"reblogged":{flag[reblogged]},"bookmarked":{flag[bookmarked]}'
+            ',"muted":false,"pinned":false,"filtered":[]')
+
+
+# The viewer's marks as JSON text, for each of the 8 combinations (looked up per entity).
+MARKS = {(f, r, b): _marks_text(f, r, b) for f in (False, True) for r in (False, True) for b in (False, True)}
 
 
 def _marks(favourited: object, reblogged: object, bookmarked: object) -> str:
-    return (f',"favourited":{_flag(favourited)},"reblogged":{_flag(reblogged)},"bookmarked":{_flag(bookmarked)}'
-            ',"muted":false,"pinned":false,"filtered":[]')
+    return MARKS[bool(favourited), bool(reblogged), bool(bookmarked)]
 
 
 Fetch = Callable[[TextClause, dict[str, Any]], Awaitable[Sequence[Any]]]
