@@ -11,6 +11,7 @@ or a truncated file is a clear 413 or 422, never a crash or a memory blow-up.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import warnings
 from collections.abc import Callable
@@ -28,6 +29,9 @@ from .timeutil import utcnow
 WEB_MAX_SIDE = 1280
 THUMBNAIL_MAX_SIDE = 400
 JPEG_QUALITY = 88
+# zlib level for generated PNG originals: still lossless, but 1 costs about half the CPU of
+# Pillow's default 6 (the largest per-image cost of the generation lane) for files ~10% larger.
+GENERATED_PNG_LEVEL = 1
 
 Signer = Callable[[Path, str], None]
 
@@ -56,18 +60,24 @@ def store_generated_image(
     sign: Signer | None = None,
 ) -> StoredImage:
     """Write the PNG original, a web-sized JPEG and a JPEG thumbnail, all labelled; sign them
-    with ``sign(path, mime)`` (C2PA) when given."""
+    with ``sign(path, mime)`` (C2PA) when given. A failure leaves none of the files behind."""
     base = utcnow().strftime("%Y/%m/%d") + f"/{media_id}"
     root = settings.media.dir
-    (root / base).parent.mkdir(parents=True, exist_ok=True)
     original, web, thumb = f"{base}.png", f"{base}.web.jpg", f"{base}.thumb.jpg"
-    image.save(root / original, format="PNG", pnginfo=png_info)
-    small = _scaled(image, THUMBNAIL_MAX_SIDE)
-    _scaled(image, WEB_MAX_SIDE).save(root / web, format="JPEG", quality=JPEG_QUALITY, xmp=xmp)
-    small.save(root / thumb, format="JPEG", quality=JPEG_QUALITY - 8, xmp=xmp)
-    if sign is not None:
-        sign(root / original, "image/png")
-        sign(root / web, "image/jpeg")
+    try:
+        (root / base).parent.mkdir(parents=True, exist_ok=True)
+        image.save(root / original, format="PNG", pnginfo=png_info, compress_level=GENERATED_PNG_LEVEL)
+        small = _scaled(image, THUMBNAIL_MAX_SIDE)
+        _scaled(image, WEB_MAX_SIDE).save(root / web, format="JPEG", quality=JPEG_QUALITY, xmp=xmp)
+        small.save(root / thumb, format="JPEG", quality=JPEG_QUALITY - 8, xmp=xmp)
+        if sign is not None:
+            sign(root / original, "image/png")
+            sign(root / web, "image/jpeg")
+        size = (root / original).stat().st_size
+    except BaseException:
+        with contextlib.suppress(OSError):  # the folder itself may be what failed
+            remove_files(settings, original, web, thumb)
+        raise
     return StoredImage(
         file_path=original,
         preview_path=web,
@@ -75,7 +85,7 @@ def store_generated_image(
         content_type="image/png",
         width=image.width,
         height=image.height,
-        file_size=(root / original).stat().st_size,
+        file_size=size,
         blurhash=image_blurhash(small),
     )
 
