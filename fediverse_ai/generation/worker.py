@@ -268,25 +268,28 @@ async def _finish(runtime: Runtime, loaded: LoadedPipeline, jobs: list[Generatio
     timings.files_s = time.perf_counter() - started
 
     started = time.perf_counter()
-    dropped: list[generation_runs.FinishedImage] = []
+    failed: dict[int, str] = {}
+    completed: list[generation_runs.Completed] = []
+    for job in wanted:
+        outcome = written[job.id]
+        if isinstance(outcome, str):
+            failed[job.id] = outcome
+            continue
+        start = starts[job.id]
+        flag = next((f for f in flags[start:start + job.count] if f is not None), None)
+        completed.append(generation_runs.Completed(job.id, outcome, flag))
     try:
         async with runtime.db.transaction() as session:
-            for job in wanted:
-                outcome = written[job.id]
-                if isinstance(outcome, str):
-                    await generation_runs.fail_generations(session, [job.id], outcome)
-                    continue
-                flag = next((f for f in flags[starts[job.id]:starts[job.id] + job.count] if f is not None), None)
-                if await generation_runs.complete_generation(session, job.id, outcome, flag) is None:
-                    dropped += outcome
+            for job_id, reason in failed.items():
+                await generation_runs.fail_generations(session, [job_id], reason)
+            recorded = await generation_runs.complete_generations(session, completed)
     except Exception as exc:
         # Nothing was recorded, so no media row points at these files; the jobs fail visibly.
         log.exception("recording generated images failed", extra={"jobs": [job.id for job in wanted]})
-        remove_written(settings, [image for outcome in written.values() if not isinstance(outcome, str)
-                                  for image in outcome])
+        remove_written(settings, [image for done in completed for image in done.images])
         detail = "".join(traceback.format_exception_only(exc)).strip()[:300]
         return await _fail(runtime, [job.id for job in wanted], f"The images could not be recorded: {detail}")
-    remove_written(settings, dropped)
+    remove_written(settings, [image for done in completed if done.job_id not in recorded for image in done.images])
     timings.db_s = time.perf_counter() - started
     return None
 
