@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,9 +30,11 @@ from .timeutil import utcnow
 WEB_MAX_SIDE = 1280
 THUMBNAIL_MAX_SIDE = 400
 JPEG_QUALITY = 88
-# zlib level for generated PNG originals: still lossless, but 1 costs about half the CPU of
-# Pillow's default 6 (the largest per-image cost of the generation lane) for files ~10% larger.
-GENERATED_PNG_LEVEL = 1
+# How generated PNG originals are compressed (lossless either way). The PNG is the largest
+# per-image CPU cost of the generation lane: Pillow's default (zlib level 6) takes 60-130 ms for
+# a 512 px image; zlib's run-length strategy after PNG's row filters takes 25-35 ms and gives
+# files as small as level 6 (level 1 alone: as fast, files 5-15% larger).
+GENERATED_PNG = {"compress_level": 1, "compress_type": zlib.Z_RLE}
 
 Signer = Callable[[Path, str], None]
 
@@ -66,7 +69,7 @@ def store_generated_image(
     original, web, thumb = f"{base}.png", f"{base}.web.jpg", f"{base}.thumb.jpg"
     try:
         (root / base).parent.mkdir(parents=True, exist_ok=True)
-        image.save(root / original, format="PNG", pnginfo=png_info, compress_level=GENERATED_PNG_LEVEL)
+        image.save(root / original, format="PNG", pnginfo=png_info, **GENERATED_PNG)
         small = _scaled(image, THUMBNAIL_MAX_SIDE)
         _scaled(image, WEB_MAX_SIDE).save(root / web, format="JPEG", quality=JPEG_QUALITY, xmp=xmp)
         small.save(root / thumb, format="JPEG", quality=JPEG_QUALITY - 8, xmp=xmp)
