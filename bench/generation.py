@@ -129,7 +129,9 @@ def pipeline_only(loaded: LoadedPipeline, prompts: list[str], steps: int, size: 
 class Stages:
     """What the lane's "generation batch done" log records say about the worker runs, added up."""
 
-    images: int = 0
+    images: int = 0  # in the log records
+    batches: int = 0
+    run_images: int = 0  # in the runs
     wall_s: float = 0.0
     busy_s: float = 0.0  # inside pipeline calls (LoadedPipeline.busy_s)
     totals: dict[str, float] = field(default_factory=dict)
@@ -147,6 +149,7 @@ class StageRecorder(logging.Handler):
         if record.getMessage() != "generation batch done":
             return
         self.stages.images += record.__dict__["images"]
+        self.stages.batches += 1
         for name in ("pipeline_s", "files_s", "db_s"):
             self.stages.totals[name] = self.stages.totals.get(name, 0.0) + record.__dict__[name]
 
@@ -181,11 +184,12 @@ async def worker_run(settings: Settings, prompts: list[str], steps: int, size: i
                 break
             await asyncio.sleep(0.02)  # the poll shares the worker's event loop: not too often
         elapsed = time.perf_counter() - started
-        logger.removeHandler(recorder)
         stages.wall_s += elapsed
+        stages.run_images += len(prompts)
         stages.busy_s += loaded.busy_s - busy_before
         stop.set()
-        await task
+        await task  # the last batch logs its stages just after its jobs are done
+        logger.removeHandler(recorder)
         async with runtime.db.session() as session:
             done = (await session.execute(select(func.count()).select_from(GenerationJob)
                                           .where(GenerationJob.state == "done"))).scalar_one()
@@ -199,16 +203,18 @@ async def worker_run(settings: Settings, prompts: list[str], steps: int, size: i
 def print_stages(results: list[tuple[str, Stages]]) -> None:
     print("where the worker's time went, seconds per image (stages of different batches overlap, so they need "
           "not add up to the run's):")
-    print(f"{'decoder':<16}{'run':>8}{'pipeline':>10}{'waiting':>9}{'files':>8}{'db':>8}{'busy':>7}")
+    print(f"{'decoder':<16}{'run':>8}{'pipeline':>10}{'waiting':>9}{'files':>8}{'db':>8}{'busy':>7}{'batch':>7}")
     for label, st in results:
-        run = st.wall_s / max(st.images, 1)
-        busy = st.busy_s / max(st.images, 1)
+        run = st.wall_s / max(st.run_images, 1)
+        busy = st.busy_s / max(st.run_images, 1)
         waiting = st.per_image("pipeline_s") - busy
         print(f"{label:<16}{run:>8.4f}{busy:>10.4f}{waiting:>9.4f}{st.per_image('files_s'):>8.4f}"
-              f"{st.per_image('db_s'):>8.4f}{st.busy_s / max(st.wall_s, 1e-9):>6.0%}")
+              f"{st.per_image('db_s'):>8.4f}{st.busy_s / max(st.wall_s, 1e-9):>7.0%}"
+              f"{st.images / max(st.batches, 1):>7.1f}")
     print("  run: the worker's wall time; pipeline: inside pipeline calls (text encoder, UNet, decoder, pixels to "
           "the CPU); waiting: for another batch's call; files: PNG, JPEG, thumbnail, blurhash, provenance; db: "
-          "recording the media rows; busy: pipeline / run (100%: the device never waited for the CPU)")
+          "recording the media rows; busy: pipeline / run (100%: the device never waited for the CPU); batch: "
+          "images per pipeline call")
 
 
 def quiet() -> None:
