@@ -38,6 +38,7 @@ from .pipeline import ImageSpec, LoadedPipeline, ModelUnavailable, load_pipeline
 
 log = logging.getLogger("fediverse_ai.generation")
 PROGRESS_INTERVAL_S = 0.25
+COLLECT_TRIES = 3  # claim rounds when another batch took some of the candidates first
 
 
 @job_handler(JOB_KIND, lane="generation", max_attempts=3)
@@ -69,7 +70,10 @@ async def run_generation(ctx: JobContext) -> None:
 
 
 async def _collect_riders(runtime: Runtime, leader: GenerationJob, owner: str) -> list[tuple[int, int]]:
-    """Claim compatible queued jobs as (jobs row id, generation job id), after the collect window."""
+    """Claim compatible queued jobs as (jobs row id, generation job id), after the collect window.
+
+    Two batches collecting at once (lane concurrency 2) see the same oldest candidates and only
+    one gets each; the other asks again for the next ones rather than run a half-empty batch."""
     settings = runtime.settings.generation
     waited = (utcnow() - leader.created_at).total_seconds()
     window = settings.batch_window_ms / 1000 - waited
@@ -78,13 +82,24 @@ async def _collect_riders(runtime: Runtime, leader: GenerationJob, owner: str) -
         await asyncio.sleep(window)
         candidates = await _compatible(runtime, leader, settings)
     room = settings.max_batch - leader.count
-    chosen: list[tuple[int, int]] = []
-    for job_id, generation_id, count in candidates:
-        if count <= room:
-            chosen.append((job_id, generation_id))
-            room -= count
-    claimed = set(await queue.claim_ids(runtime.db, [j for j, _ in chosen], owner, runtime.settings.workers.lease_s))
-    return [(j, g) for j, g in chosen if j in claimed]
+    riders: list[tuple[int, int]] = []
+    for _ in range(COLLECT_TRIES):
+        chosen: list[tuple[int, int, int]] = []
+        free = room
+        for job_id, generation_id, count in candidates:
+            if count <= free:
+                chosen.append((job_id, generation_id, count))
+                free -= count
+        if not chosen:
+            break
+        claimed = set(await queue.claim_ids(runtime.db, [j for j, _, _ in chosen], owner,
+                                            runtime.settings.workers.lease_s))
+        riders += [(j, g) for j, g, _ in chosen if j in claimed]
+        room -= sum(c for j, _, c in chosen if j in claimed)
+        if len(claimed) == len(chosen):
+            break
+        candidates = await _compatible(runtime, leader, settings)  # claimed ones are no longer queued
+    return riders
 
 
 async def _compatible(
