@@ -1,7 +1,7 @@
 """Images per second of the generation lane, against a naive loop over the same pipeline.
 
-Both measurements use the very same loaded pipeline object (``load_pipeline``), in the same
-run, on the same device:
+All three measurements use the very same loaded pipeline object (``load_pipeline``: same
+device, dtype and settings), in the same run, each making its pipeline calls on a thread:
 
 * naive loop: one pipeline call per prompt (``pipe(prompt, num_inference_steps=..., ...)``),
   the way a first version of a generation worker would be written. Images stay in memory.
@@ -24,10 +24,10 @@ Models: on CPU the tiny random-weight pipeline (64x64, tests' model); on CUDA an
 pipeline built from its architecture with random weights (the same arithmetic as
 stabilityai/sd-turbo, no download) at 512x512 and 1 step, with the full VAE and with a
 TAESD-shaped AutoencoderTiny (random weights) decoding. Random weights make noise images;
-the cost per image is the real one. Both paths are warmed up first; with ``--rounds`` they
+the cost per image is the real one. All three are warmed up first; with ``--rounds`` they
 alternate and the median of each is shown.
 
-The naive loop measures fewer prompts (``--naive-images``, default 64 on the big model): its
+The naive loop measures fewer prompts (``--naive-images``, default 64): its
 rate per image does not depend on how many there are, and it is by far the slowest part.
 
 Run: ``.venv/bin/python bench/generation.py [--images 64] [--model auto|tiny|sd-turbo-shape]``
@@ -126,6 +126,17 @@ def pipeline_only(loaded: LoadedPipeline, prompts: list[str], steps: int, size: 
     for start in range(0, len(specs), max_batch):
         loaded.generate(specs[start:start + max_batch], steps=steps, guidance=0.0, width=size, height=size)
     return len(prompts) / (time.perf_counter() - started)
+
+
+def describe(loaded: LoadedPipeline) -> str:
+    """What the pipeline really runs with, read off its modules (not the settings asked for)."""
+    pipe = loaded.pipe
+    weights = ", ".join(f"{name} {str(next(getattr(pipe, name).parameters()).dtype).removeprefix('torch.')}"
+                        for name in ("text_encoder", "unet", "vae"))
+    conv = pipe.unet.conv_in.weight
+    attention = sorted({type(p).__name__ for p in pipe.unet.attn_processors.values()})
+    return (f"(the same pipeline object for all three: {weights} on {conv.device}; UNet channels_last "
+            f"{conv.is_contiguous(memory_format=torch.channels_last)}; attention {', '.join(attention)})")
 
 
 def on_thread(measure: Callable[..., float], *args: Any) -> float:
@@ -307,7 +318,7 @@ def main() -> int:
             results.append((label, naive, worker))
             stages.append((label, stage))
             print(f"{label:<16}{naive:>13.1f}{ceiling:>16.1f}{worker:>14.1f}{worker / naive:>7.2f}x", flush=True)
-        print(f"(pipeline in {loaded.dtype} on {loaded.device}, the same pipeline object for all three)")
+        print(describe(loaded))
         print_stages(stages)
     full = [w for label, _, w in results if label == "full VAE"]
     if big and full and device == "cuda":
