@@ -1,22 +1,34 @@
 """Images per second of the generation lane, against a naive loop over the same pipeline.
 
-Both measurements use the very same loaded pipeline object (``load_pipeline``), in the same
-run, on the same device:
+All three measurements use the very same loaded pipeline object (``load_pipeline``: same
+device, dtype and settings), in the same run, each making its pipeline calls on a thread:
 
 * naive loop: one pipeline call per prompt (``pipe(prompt, num_inference_steps=..., ...)``),
   the way a first version of a generation worker would be written. Images stay in memory.
+* pipeline only: the lane's own pipeline call (``LoadedPipeline.generate``) on batches of
+  max_batch prompts, one after the other, images kept in memory: the most the device can give
+  with these settings, the ceiling for the worker.
 * worker: N users' requests queued through the real service (``request_generation``) into a
   throwaway SQLite database, then the real generation lane (``Worker.run``, as `fediverse-ai
   run` starts it) batching compatible jobs, writing PNG + web JPEG + thumbnail with provenance
   and blurhash, and recording the media rows. The clock starts when the worker starts and stops
   when the last job is done, so it includes everything the naive loop leaves out.
 
+Then where the worker's time went, in seconds per image, from the "generation batch done" log
+records of the lane: the pipeline call (and the part of it spent waiting for another batch's
+call), writing the files, recording the rows; and "busy", the share of the worker's wall time
+the pipeline was running. Near 100%, the device never waits for the CPU and only a faster
+pipeline helps; well below, the CPU side (files, database, batching) holds the device up.
+
 Models: on CPU the tiny random-weight pipeline (64x64, tests' model); on CUDA an SD-Turbo-shaped
 pipeline built from its architecture with random weights (the same arithmetic as
 stabilityai/sd-turbo, no download) at 512x512 and 1 step, with the full VAE and with a
 TAESD-shaped AutoencoderTiny (random weights) decoding. Random weights make noise images;
-the cost per image is the real one. Both paths are warmed up first; with ``--rounds`` they
+the cost per image is the real one. All three are warmed up first; with ``--rounds`` they
 alternate and the median of each is shown.
+
+The naive loop measures fewer prompts (``--naive-images``, default 64): its
+rate per image does not depend on how many there are, and it is by far the slowest part.
 
 Run: ``.venv/bin/python bench/generation.py [--images 64] [--model auto|tiny|sd-turbo-shape]``
 """
@@ -25,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import platform
 import statistics
@@ -32,13 +45,17 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 from sqlalchemy import func, select
 
 from fediverse_ai.config import Settings
-from fediverse_ai.generation.pipeline import LoadedPipeline, load_pipeline, resolve_device
+from fediverse_ai.generation.pipeline import ImageSpec, LoadedPipeline, load_pipeline, resolve_device
 from fediverse_ai.generation.tiny import byte_vocabulary, save_tiny_autoencoder, save_tiny_pipeline
 from fediverse_ai.jobs.registry import load_handlers
 from fediverse_ai.jobs.worker import Worker
@@ -102,7 +119,65 @@ def naive_loop(loaded: LoadedPipeline, prompts: list[str], steps: int, size: int
     return len(prompts) / (time.perf_counter() - started)
 
 
-async def worker_run(settings: Settings, prompts: list[str], steps: int, size: int, concurrency: int) -> float:
+def pipeline_only(loaded: LoadedPipeline, prompts: list[str], steps: int, size: int, max_batch: int) -> float:
+    """The lane's pipeline calls back to back: the device's ceiling for these settings."""
+    specs = [ImageSpec(prompt, "", seed) for seed, prompt in enumerate(prompts)]
+    started = time.perf_counter()
+    for start in range(0, len(specs), max_batch):
+        loaded.generate(specs[start:start + max_batch], steps=steps, guidance=0.0, width=size, height=size)
+    return len(prompts) / (time.perf_counter() - started)
+
+
+def describe(loaded: LoadedPipeline) -> str:
+    """What the pipeline really runs with, read off its modules (not the settings asked for)."""
+    pipe = loaded.pipe
+    weights = ", ".join(f"{name} {str(next(getattr(pipe, name).parameters()).dtype).removeprefix('torch.')}"
+                        for name in ("text_encoder", "unet", "vae"))
+    conv = pipe.unet.conv_in.weight
+    attention = sorted({type(p).__name__ for p in pipe.unet.attn_processors.values()})
+    return (f"(the same pipeline object for all three: {weights} on {conv.device}; UNet channels_last "
+            f"{conv.is_contiguous(memory_format=torch.channels_last)}; attention {', '.join(attention)})")
+
+
+def on_thread(measure: Callable[..., float], *args: Any) -> float:
+    """Run a measurement on a thread of its own, as the lane runs its pipeline calls: on a CPU,
+    PyTorch's main thread and other threads parallelise differently, and that is not the
+    difference to measure."""
+    with ThreadPoolExecutor(1, thread_name_prefix="bench-pipeline") as thread:
+        return thread.submit(measure, *args).result()
+
+
+@dataclass
+class Stages:
+    """What the lane's "generation batch done" log records say about the worker runs, added up."""
+
+    images: int = 0  # in the log records
+    batches: int = 0
+    run_images: int = 0  # in the runs
+    wall_s: float = 0.0
+    busy_s: float = 0.0  # inside pipeline calls (LoadedPipeline.busy_s)
+    totals: dict[str, float] = field(default_factory=dict)
+
+    def per_image(self, name: str) -> float:
+        return self.totals.get(name, 0.0) / max(self.images, 1)
+
+
+class StageRecorder(logging.Handler):
+    def __init__(self, stages: Stages) -> None:
+        super().__init__(logging.INFO)
+        self.stages = stages
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage() != "generation batch done":
+            return
+        self.stages.images += record.__dict__["images"]
+        self.stages.batches += 1
+        for name in ("pipeline_s", "files_s", "db_s"):
+            self.stages.totals[name] = self.stages.totals.get(name, 0.0) + record.__dict__[name]
+
+
+async def worker_run(settings: Settings, prompts: list[str], steps: int, size: int, concurrency: int,
+                     stages: Stages) -> float:
     load_handlers()
     runtime = Runtime.from_settings(settings)
     try:
@@ -114,6 +189,12 @@ async def worker_run(settings: Settings, prompts: list[str], steps: int, size: i
             async with runtime.db.transaction() as session:
                 await request_generation(session, settings, users[i % len(users)], GenerationRequest(
                     prompt=prompt, seed=i, steps=steps, guidance=0.0, width=size, height=size))
+        loaded = load_pipeline(settings.generation)
+        busy_before = loaded.busy_s
+        recorder = StageRecorder(stages)
+        logger = logging.getLogger("fediverse_ai.generation")
+        logger.addHandler(recorder)
+        logger.setLevel(logging.INFO)
         stop = asyncio.Event()
         started = time.perf_counter()
         task = asyncio.create_task(Worker(runtime, "generation", concurrency).run(stop))
@@ -123,10 +204,14 @@ async def worker_run(settings: Settings, prompts: list[str], steps: int, size: i
                                               .where(GenerationJob.state.in_(("queued", "running"))))).scalar_one()
             if not left:
                 break
-            await asyncio.sleep(0.005)
+            await asyncio.sleep(0.02)  # the poll shares the worker's event loop: not too often
         elapsed = time.perf_counter() - started
+        stages.wall_s += elapsed
+        stages.run_images += len(prompts)
+        stages.busy_s += loaded.busy_s - busy_before
         stop.set()
-        await task
+        await task  # the last batch logs its stages just after its jobs are done
+        logger.removeHandler(recorder)
         async with runtime.db.session() as session:
             done = (await session.execute(select(func.count()).select_from(GenerationJob)
                                           .where(GenerationJob.state == "done"))).scalar_one()
@@ -135,6 +220,23 @@ async def worker_run(settings: Settings, prompts: list[str], steps: int, size: i
         return len(prompts) / elapsed
     finally:
         await runtime.close()
+
+
+def print_stages(results: list[tuple[str, Stages]]) -> None:
+    print("where the worker's time went, seconds per image (stages of different batches overlap, so they need "
+          "not add up to the run's):")
+    print(f"{'decoder':<16}{'run':>8}{'pipeline':>10}{'waiting':>9}{'files':>8}{'db':>8}{'busy':>7}{'batch':>7}")
+    for label, st in results:
+        run = st.wall_s / max(st.run_images, 1)
+        busy = st.busy_s / max(st.run_images, 1)
+        waiting = st.per_image("pipeline_s") - busy
+        print(f"{label:<16}{run:>8.4f}{busy:>10.4f}{waiting:>9.4f}{st.per_image('files_s'):>8.4f}"
+              f"{st.per_image('db_s'):>8.4f}{st.busy_s / max(st.wall_s, 1e-9):>7.0%}"
+              f"{st.images / max(st.batches, 1):>7.1f}")
+    print("  run: the worker's wall time; pipeline: inside pipeline calls (text encoder, UNet, decoder, pixels to "
+          "the CPU); waiting: for another batch's call; files: PNG, JPEG, thumbnail, blurhash, provenance; db: "
+          "recording the media rows; busy: pipeline / run (100%: the device never waited for the CPU); batch: "
+          "images per pipeline call")
 
 
 def quiet() -> None:
@@ -155,6 +257,7 @@ def main() -> int:
     parser.add_argument("--model", choices=("auto", "tiny", "sd-turbo-shape"), default="auto")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--images", type=int, help="prompts per measurement (default: 64 tiny, 256 sd-turbo)")
+    parser.add_argument("--naive-images", type=int, help="prompts for the naive loop (default: 64, at most --images)")
     parser.add_argument("--size", type=int, help="image side (default: 64 tiny, 512 sd-turbo)")
     parser.add_argument("--steps", type=int, default=1)
     parser.add_argument("--max-batch", type=int, help="generation.max_batch (default: 8 tiny, 32 sd-turbo)")
@@ -169,8 +272,10 @@ def main() -> int:
     images = args.images or (256 if big else 64)
     size = args.size or (512 if big else 64)
     max_batch = args.max_batch or (32 if big else 8)
+    naive_images = min(args.naive_images or 64, images)
     gpu = torch.cuda.get_device_name() if device == "cuda" else platform.processor() or platform.machine()
-    print(f"bench/generation.py: {shape} model, {size}x{size}, {args.steps} step(s), {images} images per run, "
+    print(f"bench/generation.py: {shape} model, {size}x{size}, {args.steps} step(s), {images} images per run "
+          f"({naive_images} for the naive loop), "
           f"max_batch {max_batch}, lane concurrency {args.concurrency}, median of {args.rounds} rounds, "
           f"device {device} ({gpu}), "
           f"torch {torch.__version__}, python {sys.version.split()[0]}", flush=True)
@@ -185,8 +290,8 @@ def main() -> int:
             save_tiny_autoencoder(work / "taesd")
         variants = {"off": [False], "on": [True], "both": [False, True]}[args.taesd]
         prompts = [f"prompt number {i}: a harbour at dawn, watercolour" for i in range(images)]
-        print(f"{'decoder':<16}{'naive img/s':>13}{'worker img/s':>14}{'ratio':>8}", flush=True)
-        results = []
+        print(f"{'decoder':<16}{'naive img/s':>13}{'pipeline img/s':>16}{'worker img/s':>14}{'ratio':>8}", flush=True)
+        results, stages = [], []
         for taesd in variants:
             base = Settings().replace(
                 generation__model=str(work / "model"), generation__device=device,
@@ -198,19 +303,23 @@ def main() -> int:
             )
             loaded = load_pipeline(base.generation)
             for _ in range(2):  # warm-up: first calls at a new shape pay for kernel selection
-                naive_loop(loaded, prompts[:max_batch], args.steps, size)
-                loaded.pipe(prompt=prompts[:max_batch], num_inference_steps=args.steps, guidance_scale=0.0,
-                            width=size, height=size, output_type="pil")
-            naives, workers = [], []
-            for round_ in range(args.rounds):  # alternate, so both see the same machine load
-                naives.append(naive_loop(loaded, prompts, args.steps, size))
+                on_thread(naive_loop, loaded, prompts[:2], args.steps, size)
+                on_thread(pipeline_only, loaded, prompts[:max_batch], args.steps, size, max_batch)
+            naives, ceilings, workers = [], [], []
+            stage = Stages()
+            for round_ in range(args.rounds):  # alternate, so all see the same machine load
+                naives.append(on_thread(naive_loop, loaded, prompts[:naive_images], args.steps, size))
+                ceilings.append(on_thread(pipeline_only, loaded, prompts, args.steps, size, max_batch))
                 settings = base.replace(database__url=f"sqlite+aiosqlite:///{work}/bench-{int(taesd)}-{round_}.db",
                                         media__dir=work / f"media-{int(taesd)}-{round_}")
-                workers.append(asyncio.run(worker_run(settings, prompts, args.steps, size, args.concurrency)))
-            naive, worker = statistics.median(naives), statistics.median(workers)
+                workers.append(asyncio.run(worker_run(settings, prompts, args.steps, size, args.concurrency, stage)))
+            naive, ceiling, worker = (statistics.median(x) for x in (naives, ceilings, workers))
             label = "AutoencoderTiny" if taesd else "full VAE"
             results.append((label, naive, worker))
-            print(f"{label:<16}{naive:>13.1f}{worker:>14.1f}{worker / naive:>7.2f}x", flush=True)
+            stages.append((label, stage))
+            print(f"{label:<16}{naive:>13.1f}{ceiling:>16.1f}{worker:>14.1f}{worker / naive:>7.2f}x", flush=True)
+        print(describe(loaded))
+        print_stages(stages)
     full = [w for label, _, w in results if label == "full VAE"]
     if big and full and device == "cuda":
         print(f"target on an H100: >= {SD_TURBO_TARGET_IPS:.0f} img/s with the full VAE "

@@ -107,7 +107,9 @@ class WorkerSettings:
     in_process: bool = True
     lanes: dict[str, int] = field(
         default_factory=lambda: {
-            "delivery": 8, "inbox": 4, "fetch": 4, "generation": 1, "media": 2, "system": 1,
+            # generation 2: one batch writes its files while the next is in the pipeline (which
+            # runs one call at a time), so the GPU does not wait for the CPU.
+            "delivery": 8, "inbox": 4, "fetch": 4, "generation": 2, "media": 2, "system": 1,
         }
     )
     poll_interval_s: float = 1.0

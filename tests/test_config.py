@@ -22,7 +22,7 @@ def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.chdir(tmp_path)
     settings = load_settings(env={})
     assert settings.database.url.startswith("sqlite+aiosqlite://")
-    assert settings.workers.lanes["generation"] == 1
+    assert settings.workers.lanes["generation"] == 2  # one batch writes its files while the next is on the GPU
     assert settings.source is None
 
 

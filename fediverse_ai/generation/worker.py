@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,22 +26,19 @@ from typing import Any
 from sqlalchemy import BigInteger, cast, select
 
 from ..config import GenerationSettings
-from ..ids import new_id
 from ..jobs import JobContext, PermanentJobError, job_handler, queue
-from ..media import remove_files, store_generated_image
 from ..models import GenerationJob, Job
 from ..runtime import Runtime
 from ..services import generation_runs
 from ..services.generation import JOB_KIND
 from ..timeutil import utcnow
 from .classifier import Flag, classify
+from .output import remove_written, write_batch
 from .pipeline import ImageSpec, LoadedPipeline, ModelUnavailable, load_pipeline
-from .provenance import png_info, xmp_packet
-from .recipe import build_recipe
-from .signing import make_signer
 
 log = logging.getLogger("fediverse_ai.generation")
 PROGRESS_INTERVAL_S = 0.25
+COLLECT_TRIES = 3  # claim rounds when another batch took some of the candidates first
 
 
 @job_handler(JOB_KIND, lane="generation", max_attempts=3)
@@ -72,7 +70,10 @@ async def run_generation(ctx: JobContext) -> None:
 
 
 async def _collect_riders(runtime: Runtime, leader: GenerationJob, owner: str) -> list[tuple[int, int]]:
-    """Claim compatible queued jobs as (jobs row id, generation job id), after the collect window."""
+    """Claim compatible queued jobs as (jobs row id, generation job id), after the collect window.
+
+    Two batches collecting at once (lane concurrency 2) see the same oldest candidates and only
+    one gets each; the other asks again for the next ones rather than run a half-empty batch."""
     settings = runtime.settings.generation
     waited = (utcnow() - leader.created_at).total_seconds()
     window = settings.batch_window_ms / 1000 - waited
@@ -81,13 +82,24 @@ async def _collect_riders(runtime: Runtime, leader: GenerationJob, owner: str) -
         await asyncio.sleep(window)
         candidates = await _compatible(runtime, leader, settings)
     room = settings.max_batch - leader.count
-    chosen: list[tuple[int, int]] = []
-    for job_id, generation_id, count in candidates:
-        if count <= room:
-            chosen.append((job_id, generation_id))
-            room -= count
-    claimed = set(await queue.claim_ids(runtime.db, [j for j, _ in chosen], owner, runtime.settings.workers.lease_s))
-    return [(j, g) for j, g in chosen if j in claimed]
+    riders: list[tuple[int, int]] = []
+    for _ in range(COLLECT_TRIES):
+        chosen: list[tuple[int, int, int]] = []
+        free = room
+        for job_id, generation_id, count in candidates:
+            if count <= free:
+                chosen.append((job_id, generation_id, count))
+                free -= count
+        if not chosen:
+            break
+        claimed = set(await queue.claim_ids(runtime.db, [j for j, _, _ in chosen], owner,
+                                            runtime.settings.workers.lease_s))
+        riders += [(j, g) for j, g, _ in chosen if j in claimed]
+        room -= sum(c for j, _, c in chosen if j in claimed)
+        if len(claimed) == len(chosen):
+            break
+        candidates = await _compatible(runtime, leader, settings)  # claimed ones are no longer queued
+    return riders
 
 
 async def _compatible(
@@ -161,6 +173,20 @@ class _Progress:
         self.phase = phase
 
 
+@dataclass
+class _Timings:
+    """Wall seconds of a batch's stages, logged with "generation batch done" (bench/generation.py
+    reads them): the pipeline call (including waiting for another batch's call to end), writing
+    the files, recording the results."""
+
+    pipeline_s: float = 0.0
+    files_s: float = 0.0
+    db_s: float = 0.0
+
+    def extra(self) -> dict[str, float]:
+        return {name: round(value, 4) for name, value in vars(self).items()}
+
+
 async def run_batch(runtime: Runtime, generation_ids: list[int]) -> str | None:
     """Generate every image of these jobs; returns None, or the reason they failed."""
     async with runtime.db.transaction() as session:
@@ -169,12 +195,15 @@ async def run_batch(runtime: Runtime, generation_ids: list[int]) -> str | None:
         return None
     ids = [j.id for j in jobs]
     progress = _Progress()
+    timings = _Timings()
     monitor_stop = asyncio.Event()
     monitor = asyncio.create_task(_monitor(runtime, ids, progress, monitor_stop))
     try:
         loaded = await asyncio.to_thread(load_pipeline, runtime.settings.generation, progress.set_phase)
         progress.set_phase(None)
+        started = time.perf_counter()
         images = await _generate(runtime, loaded, jobs, progress)
+        timings.pipeline_s = time.perf_counter() - started
         flags = await asyncio.to_thread(classify, runtime.settings.generation, images)
     except asyncio.CancelledError:
         # The worker is stopping: end the pipeline at its next step instead of holding the
@@ -192,8 +221,11 @@ async def run_batch(runtime: Runtime, generation_ids: list[int]) -> str | None:
     finally:
         monitor_stop.set()
         await _join_helper(monitor)
-    await _finish(runtime, loaded, jobs, images, flags, progress.cancelled)
-    log.info("generation batch done", extra={"jobs": ids, "images": len(images), "model": loaded.model_id})
+    error = await _finish(runtime, loaded, jobs, images, flags, progress.cancelled, timings)
+    if error is not None:
+        return error
+    log.info("generation batch done", extra={"jobs": ids, "images": len(images), "model": loaded.model_id,
+                                              **timings.extra()})
     return None
 
 
@@ -237,36 +269,44 @@ async def _monitor(runtime: Runtime, ids: list[int], progress: _Progress, stop: 
 
 
 async def _finish(runtime: Runtime, loaded: LoadedPipeline, jobs: list[GenerationJob], images: list[Any],
-                  flags: list[Flag | None], cancelled: set[int]) -> None:
-    """Write every file of the batch in parallel (PNG/JPEG encoding releases the GIL), with its
-    provenance, then record each job's media (a cancel that arrived meanwhile wins)."""
+                  flags: list[Flag | None], cancelled: set[int], timings: _Timings) -> str | None:
+    """Write the batch's files (output.py), then record every job in one transaction: done with
+    its media, or failed with the reason its files could not be written. A cancel that arrived
+    meanwhile wins: that job's files are removed. Returns None, or why nothing could be recorded."""
     settings = runtime.settings
-    sign = make_signer(settings)
     wanted = [job for job in jobs if job.id not in cancelled]
-    offsets = dict(zip((j.id for j in jobs), _starts(jobs), strict=True))
-
+    starts = dict(zip((j.id for j in jobs), _starts(jobs), strict=True))
+    started = time.perf_counter()
     async with runtime.db.session() as session:
         reserved = await generation_runs.placeholder_ids(session, [job.id for job in wanted])
+    written = await write_batch(settings, loaded, wanted, images, starts, reserved)
+    timings.files_s = time.perf_counter() - started
 
-    async def store(job: GenerationJob, index: int) -> generation_runs.FinishedImage:
-        recipe = build_recipe(job, loaded, index)
-        ids = reserved.get(job.id, [])
-        media_id = ids[index] if index < len(ids) else new_id()
-        stored = await asyncio.to_thread(
-            store_generated_image, settings, media_id, images[offsets[job.id] + index],
-            png_info=png_info(recipe), xmp=xmp_packet(recipe), sign=sign,
-        )
-        return generation_runs.FinishedImage(media_id, stored, recipe)
-
-    written = await asyncio.gather(*(asyncio.gather(*(store(j, i) for i in range(j.count))) for j in wanted))
-    for job, finished in zip(wanted, written, strict=True):
-        start = offsets[job.id]
+    started = time.perf_counter()
+    failed: dict[int, str] = {}
+    completed: list[generation_runs.Completed] = []
+    for job in wanted:
+        outcome = written[job.id]
+        if isinstance(outcome, str):
+            failed[job.id] = outcome
+            continue
+        start = starts[job.id]
         flag = next((f for f in flags[start:start + job.count] if f is not None), None)
+        completed.append(generation_runs.Completed(job.id, outcome, flag))
+    try:
         async with runtime.db.transaction() as session:
-            media = await generation_runs.complete_generation(session, job.id, finished, flag)
-        if media is None:
-            for image in finished:
-                remove_files(settings, image.stored.file_path, image.stored.preview_path, image.stored.thumbnail_path)
+            for job_id, reason in failed.items():
+                await generation_runs.fail_generations(session, [job_id], reason)
+            recorded = await generation_runs.complete_generations(session, completed)
+    except Exception as exc:
+        # Nothing was recorded, so no media row points at these files; the jobs fail visibly.
+        log.exception("recording generated images failed", extra={"jobs": [job.id for job in wanted]})
+        remove_written(settings, [image for done in completed for image in done.images])
+        detail = "".join(traceback.format_exception_only(exc)).strip()[:300]
+        return await _fail(runtime, [job.id for job in wanted], f"The images could not be recorded: {detail}")
+    remove_written(settings, [image for done in completed if done.job_id not in recorded for image in done.images])
+    timings.db_s = time.perf_counter() - started
+    return None
 
 
 def _starts(jobs: list[GenerationJob]) -> list[int]:

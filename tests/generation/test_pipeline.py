@@ -49,6 +49,20 @@ def test_the_same_recipe_gives_the_same_image(tiny_model: Path) -> None:
     assert np.abs(pixels(alone) - pixels(first[0])).max() <= 2
 
 
+def test_pixels_made_on_the_device_are_the_ones_diffusers_would_give(tiny_model: Path) -> None:
+    import torch
+
+    loaded = load_pipeline(generation(tiny_model))
+    specs = [ImageSpec("a red boat", "", 21), ImageSpec("a green hill", "", 22)]
+    ours = loaded.generate(specs, steps=2, guidance=0.0, width=64, height=64)
+    theirs = loaded.pipe(
+        prompt=[s.prompt for s in specs], num_inference_steps=2, guidance_scale=0.0, width=64, height=64,
+        generator=[torch.Generator("cpu").manual_seed(s.seed) for s in specs], output_type="pil",
+    ).images
+    assert [(im.mode, im.size) for im in ours] == [("RGB", (64, 64))] * 2
+    assert [im.tobytes() for im in ours] == [im.tobytes() for im in theirs]
+
+
 def test_guidance_uses_the_negative_prompt(tiny_model: Path) -> None:
     loaded = load_pipeline(generation(tiny_model))
     plain, negative = (

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from pathlib import Path
 
+import pytest
+from PIL import Image
 from sqlalchemy import select
 
-from fediverse_ai.generation.pipeline import load_pipeline
+from fediverse_ai.generation.classifier import Flag
+from fediverse_ai.generation.pipeline import ImageSpec, load_pipeline
 from fediverse_ai.generation.tiny import save_tiny_classifier
+from fediverse_ai.ids import new_id
 from fediverse_ai.jobs import Worker, queue
 from fediverse_ai.jobs.registry import load_handlers
+from fediverse_ai.media import StoredImage
 from fediverse_ai.models import AuditEvent, GenerationJob, Job, MediaAttachment
 from fediverse_ai.runtime import Runtime
 from fediverse_ai.services.generation import (
@@ -22,7 +28,7 @@ from fediverse_ai.services.generation import (
     queue_position,
     request_generation,
 )
-from fediverse_ai.services.generation_runs import start_generations
+from fediverse_ai.services.generation_runs import Completed, FinishedImage, complete_generations, start_generations
 from tests.generation.conftest import make_user
 
 load_handlers()
@@ -239,7 +245,8 @@ async def test_two_workers_batching_at_once_never_run_a_job_twice(runtime: Runti
     handled = sum(await asyncio.gather(first.run_once(), second.run_once()))
     while step := await first.run_once():
         handled += step
-    assert handled < len(jobs)  # batched: fewer handler runs than jobs
+    # Both batches are full: the one that lost the first candidates to the other claimed the next ones
+    assert handled == 2
     for job in jobs:
         assert (await reload(runtime, job.id)).state == "done"
         assert len(await media_of(runtime, job.id)) == 1
@@ -268,3 +275,93 @@ async def test_stopping_the_worker_ends_the_pipeline_early_and_hands_the_batch_b
     states = {payload["generation_job_id"]: state for payload, state in rows}
     assert states[rider.id] == "queued"  # handed back for another worker
     assert (await reload(runtime, rider.id)).progress_step < 10000
+
+
+def image_files(folder: Path) -> list[Path]:
+    return [*folder.rglob("*.png"), *folder.rglob("*.jpg")]
+
+
+async def test_images_that_cannot_be_saved_fail_the_job_with_the_reason_and_leave_no_files(
+    runtime: Runtime, tmp_path: Path) -> None:
+    # Given a media folder that cannot be created (its parent is a file)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the media folder's parent should be")
+    runtime.settings = runtime.settings.replace(media__dir=blocker / "media", limits__concurrent_generations=5)
+    user = await make_user(runtime, "nia")
+    jobs = [await request(runtime, user, f"prompt {i}", count=2) for i in range(2)]
+    # When the lane runs the batch
+    assert await Worker(runtime, "generation").run_once() == 1
+    # Then every job failed visibly with why, no media is ready, and no file was left behind
+    for job in jobs:
+        failed = await reload(runtime, job.id)
+        assert failed.state == "failed" and failed.finished_at is not None
+        assert str(failed.error).startswith("The images could not be saved: ")
+        assert "not-a-folder" in str(failed.error)
+        assert [m.processing for m in await media_of(runtime, job.id)] in ([], ["failed", "failed"])
+    async with runtime.db.session() as session:
+        actions = (await session.execute(select(AuditEvent.action).where(AuditEvent.target_id.in_(
+            [j.id for j in jobs])))).scalars().all()
+    assert sorted(actions) == ["generation.fail"] * 2 + ["generation.request"] * 2
+    assert image_files(tmp_path) == []
+    # And once the folder can be made, the next request works
+    runtime.settings = runtime.settings.replace(media__dir=tmp_path / "media")
+    again = await request(runtime, user, "prompt again")
+    assert await Worker(runtime, "generation").run_once() == 1
+    assert (await reload(runtime, again.id)).state == "done"
+
+
+async def test_the_stored_png_holds_exactly_the_pipelines_pixels(runtime: Runtime) -> None:
+    # The PNG is written with a fast zlib level: still lossless, pixel for pixel.
+    user = await make_user(runtime, "ola")
+    job = await request(runtime, user, "a quiet harbour", seed=11)
+    assert await Worker(runtime, "generation").run_once() == 1
+    (media,) = await media_of(runtime, job.id)
+    loaded = load_pipeline(runtime.settings.generation)
+    (expected,) = loaded.generate([ImageSpec("a quiet harbour", "", 11)], steps=job.steps, guidance=job.guidance,
+                                  width=job.width, height=job.height)
+    with Image.open(runtime.settings.media.dir / str(media.file_path)) as stored:
+        assert stored.format == "PNG" and stored.convert("RGB").tobytes() == expected.tobytes()
+
+
+async def test_each_batch_logs_how_long_its_stages_took(runtime: Runtime, caplog: pytest.LogCaptureFixture) -> None:
+    # bench/generation.py reads these records to show where the lane's time goes.
+    user = await make_user(runtime, "pia")
+    runtime.settings = runtime.settings.replace(limits__concurrent_generations=5)
+    jobs = [await request(runtime, user, f"prompt {i}") for i in range(3)]
+    loaded = load_pipeline(runtime.settings.generation)
+    busy_before = loaded.busy_s
+    with caplog.at_level(logging.INFO, logger="fediverse_ai.generation"):
+        assert await Worker(runtime, "generation").run_once() == 1
+    (record,) = [r for r in caplog.records if r.getMessage() == "generation batch done"]
+    assert record.__dict__["jobs"] == [j.id for j in jobs] and record.__dict__["images"] == 3
+    stages = [record.__dict__[name] for name in ("pipeline_s", "files_s", "db_s")]
+    assert all(seconds > 0 for seconds in stages)
+    assert 0 < loaded.busy_s - busy_before <= record.__dict__["pipeline_s"]
+
+
+async def test_recording_a_batch_skips_a_job_cancelled_while_its_files_were_written(runtime: Runtime) -> None:
+    user = await make_user(runtime, "raf")
+    runtime.settings = runtime.settings.replace(limits__concurrent_generations=5)
+    kept, dropped = await request(runtime, user, "kept", count=2), await request(runtime, user, "dropped")
+    async with runtime.db.transaction() as session:
+        await start_generations(session, [kept.id, dropped.id])
+        await cancel_generation(session, user, dropped.id)
+
+    def finished(job: GenerationJob, index: int) -> FinishedImage:
+        stored = StoredImage(f"x/{job.id}-{index}.png", f"x/{job.id}-{index}.web.jpg", f"x/{job.id}-{index}.thumb.jpg",
+                             "image/png", 64, 64, 1234, "LEHV6nWB2yk8")
+        return FinishedImage(new_id(), stored, {"seed": job.seed + index, "prompt": job.prompt})
+
+    async with runtime.db.transaction() as session:
+        recorded = await complete_generations(session, [
+            Completed(kept.id, [finished(kept, 0), finished(kept, 1)]),
+            Completed(dropped.id, [finished(dropped, 0)], Flag("nsfw", 0.9)),
+        ])
+    assert list(recorded) == [kept.id]
+    done = await reload(runtime, kept.id)
+    assert (done.state, done.recipe, done.sensitive) == ("done", {"seed": kept.seed, "prompt": "kept"}, False)
+    media = await media_of(runtime, kept.id)
+    assert [(m.position, m.processing, m.file_path) for m in media] == [
+        (0, "ready", f"x/{kept.id}-0.png"), (1, "ready", f"x/{kept.id}-1.png")]
+    assert (await reload(runtime, dropped.id)).state == "cancelled"
+    assert await media_of(runtime, dropped.id) == []
