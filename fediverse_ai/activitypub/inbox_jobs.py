@@ -158,11 +158,10 @@ def _batchable(item: InboxItem, sender: Account | None) -> dict[str, Any] | None
 
 @dataclass
 class _Batch:
-    """A batch's transaction, what became of each activity so far, and the Creates waiting to
-    be stored together."""
+    """What became of each activity of a batch so far, and the Creates waiting to be stored
+    together in the batch's transaction."""
 
     runtime: Runtime
-    session: AsyncSession
     outcomes: dict[int, Outcome] = field(default_factory=dict)
     done: list[int] = field(default_factory=list)
     marks: list[tuple[int, str, str]] = field(default_factory=list)
@@ -177,51 +176,61 @@ class _Batch:
         if state is not None:
             self.marks.append((item_id, state, reason))
 
-    async def run(self, job: JobContext, item_id: int, ctx: inbox.Ctx) -> None:
+    async def run(self, session: AsyncSession, job: JobContext, item_id: int, ctx: inbox.Ctx) -> None:
         """One activity inside a savepoint: a failure rolls back its effects alone."""
         try:
-            async with self.session.begin_nested():
+            async with session.begin_nested():
                 await inbox.dispatch(ctx)
         except Exception as exc:
             # Objects the savepoint changed are stale: forget them all (what earlier
             # activities wrote is flushed already).
-            self.session.expunge_all()
+            session.expunge_all()
             self.settle(job, item_id, exc)
         else:
             self.settle(job, item_id, None)
 
-    async def store_creates(self) -> None:
+    async def store_creates(self, session: AsyncSession) -> None:
         """The waiting Creates, stored together (a failure here fails the whole batch, whose
         jobs then run alone)."""
         creates, self.creates = self.creates, []
         if creates:
-            outcomes = await inbox.store_created(self.session, self.runtime.settings,
+            outcomes = await inbox.store_created(session, self.runtime.settings,
                                                  [(ctx, note) for _, _, ctx, note in creates])
             for (job, item_id, _, _), outcome in zip(creates, outcomes, strict=True):
                 self.settle(job, item_id, outcome)
 
-    async def record(self) -> None:
+    async def record(self, session: AsyncSession) -> None:
         if self.done:
-            await self.session.execute(inbox.mark_item(self.done, "done", None))
+            await session.execute(inbox.mark_item(self.done, "done", None))
         for item_id, state, reason in self.marks:
-            await self.session.execute(inbox.mark_item([item_id], state, reason))
+            await session.execute(inbox.mark_item([item_id], state, reason))
 
 
 async def _run_batch(runtime: Runtime, work: list[tuple[JobContext, int, Account, dict[str, Any]]]
                      ) -> dict[int, Outcome]:
-    """Run the activities in order in one transaction; consecutive Creates are stored together."""
-    async with runtime.db.savepoint_transaction() as session:
-        batch = _Batch(runtime, session)
-        for job, item_id, sender, activity in work:
-            ctx = inbox.Ctx(runtime, activity, sender, item_id, batch_session=session)
-            if type_of(activity) == "Create":
-                try:
-                    batch.creates.append((job, item_id, ctx, inbox.created_note(ctx)))
-                except Exception as exc:
-                    batch.settle(job, item_id, exc)
+    """Run the activities in order in one transaction; consecutive Creates are stored together.
+    Their posts are read (and sanitised) before the transaction opens, and a batch of Creates
+    only needs no savepoints, so on SQLite it takes the write lock at its first write."""
+    batch = _Batch(runtime)
+    steps: list[tuple[JobContext, int, Account, dict[str, Any], RemoteNote | None]] = []
+    for job, item_id, sender, activity in work:
+        note = None
+        if type_of(activity) == "Create":
+            try:
+                note = inbox.created_note(inbox.Ctx(runtime, activity, sender, item_id))
+            except Exception as exc:
+                batch.settle(job, item_id, exc)
                 continue
-            await batch.store_creates()
-            await batch.run(job, item_id, ctx)
-        await batch.store_creates()
-        await batch.record()
+        steps.append((job, item_id, sender, activity, note))
+    savepoints = any(note is None for *_, note in steps)
+    async with runtime.db.savepoint_transaction() if savepoints else runtime.db.transaction() as session:
+        for job, item_id, sender, activity, note in steps:
+            ctx = inbox.Ctx(runtime, activity, sender, item_id, batch_session=session)
+            if note is not None:
+                batch.creates.append((job, item_id, ctx, note))
+                continue
+            await batch.store_creates(session)
+            await batch.run(session, job, item_id, ctx)
+        await batch.store_creates(session)
+        await batch.record(session)
     return batch.outcomes
