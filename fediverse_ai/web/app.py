@@ -57,6 +57,7 @@ def create_app(runtime: Runtime, *, workers: bool | None = None) -> Quart:
                       account_pages.blueprint, admin.blueprint, remote.blueprint, auth.blueprint, oauth.blueprint,
                       mastodon_api, activitypub.blueprint, statuses_ap.blueprint, media.blueprint):
         app.register_blueprint(blueprint)
+    # Hooks are coroutines: Quart runs a plain function hook in a thread, on every request.
     app.after_request(set_csrf_cookie)
     app.after_request(add_cors)
     limits = runtime.settings.limits

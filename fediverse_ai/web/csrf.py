@@ -25,7 +25,7 @@ def csrf_token() -> str:
     return token
 
 
-def set_csrf_cookie(response: Response) -> Response:
+async def set_csrf_cookie(response: Response) -> Response:
     new = getattr(g, "new_csrf", None)
     if new:
         response.set_cookie(COOKIE, new, httponly=True, samesite="Lax", secure=request.scheme == "https")

@@ -72,7 +72,7 @@ class RateLimiter:
             g.rate = (0, self._windows[key].started + self.window_s)
             raise
 
-    def headers(self, response: Response) -> Response:
+    async def headers(self, response: Response) -> Response:
         rate = getattr(g, "rate", None)
         if rate is not None:
             remaining, reset = rate

@@ -60,7 +60,7 @@ def authenticated(scope: str | None = None, *, user: bool = True, optional: bool
 CORS_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo/")
 
 
-def add_cors(response: Response) -> Response:
+async def add_cors(response: Response) -> Response:
     """Browser clients (Elk, Phanpy) run on other origins: allow them like Mastodon does."""
     if request.path.startswith(CORS_PREFIXES):
         response.headers["Access-Control-Allow-Origin"] = "*"
