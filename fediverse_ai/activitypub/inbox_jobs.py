@@ -2,10 +2,12 @@
 activity's handler (activitypub/inbox.py) and record on its InboxItem what became of it.
 
 Most activities are processed in batches: the worker hands up to MAX_BATCH claimed jobs to
-``process_batch``, which reads their activities in one SELECT and runs them in one
-transaction, each inside a savepoint. An activity that fails or is ignored rolls back alone,
-its reason recorded on its InboxItem and its job (retried or failed by the one retry policy
-like any other), while the others commit. Outcomes are written in the same transaction as the
+``process_batch``, which reads their activities in one SELECT and runs them in order in one
+transaction. A run of consecutive Creates is stored together (each post read and checked
+first, so a bad one fails before anything is written); any other activity runs inside a
+savepoint of its own. An activity that fails or is ignored leaves nothing behind, its reason
+recorded on its InboxItem and its job (retried or failed by the one retry policy like any
+other), while the others commit. Outcomes are written in the same transaction as the
 effects, so a batch that dies leaves its items to be retried and a finished item is never
 processed twice. An activity whose handler may fetch (``runs_alone``), from a sender we do not
 hold, or one that does not parse, goes to ``process`` on its own; and when a batch's
@@ -122,7 +124,7 @@ async def process(job: JobContext) -> None:
 
 @batch_handler("inbox.process", max_batch=MAX_BATCH)
 async def process_batch(jobs: list[JobContext]) -> list[Outcome]:
-    """Many activities in one transaction, a savepoint each (see the module docstring)."""
+    """Many activities in one transaction (see the module docstring)."""
     runtime = jobs[0].runtime
     rows = await load_items(runtime, [job.payload["inbox_item_id"] for job in jobs])
     outcomes: dict[int, Outcome] = {}
@@ -136,7 +138,7 @@ async def process_batch(jobs: list[JobContext]) -> list[Outcome]:
             continue
         seen.add(item_id)
         activity = _batchable(item, sender)
-        if activity is None or sender is None:
+        if activity is None or sender is None:  # (a batchable activity has a sender)
             outcomes[job.job.id] = RUN_ALONE
         else:
             work.append((job, item_id, sender, activity))
