@@ -130,6 +130,18 @@ class Database:
             self._read_pool_task = loop.create_task(self._connect_read_pool())
         return await self._read_pool_task
 
+    @asynccontextmanager
+    async def savepoint_transaction(self) -> AsyncIterator[AsyncSession]:
+        """A transaction whose work may be split by savepoints (``session.begin_nested()``)
+        from its first statement on. pysqlite begins SQLite's transaction only before an
+        INSERT, UPDATE or DELETE, so a SAVEPOINT ahead of those would open a transaction of its
+        own that its RELEASE commits; on SQLite this one begins IMMEDIATE instead (taking the
+        write lock at once, so it never meets a busy snapshot later)."""
+        async with self.transaction() as session:
+            if self.dialect == "sqlite":
+                await session.execute(text("BEGIN IMMEDIATE"))
+            yield session
+
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))

@@ -1,5 +1,6 @@
 """Processing of stored inbox activities: one handler per activity type, dispatched by a
 ``match`` on type (STYLE.md #2), each ending in the same service call a local action makes.
+The ``inbox.process`` job that runs them, alone or in batches, is in activitypub/inbox_jobs.py.
 
 The web inbox has verified the signature, checked the activity's origin and stored it; here
 the activity is read, the object's origin is checked again where it matters (only an author
@@ -10,7 +11,6 @@ by the one retry policy; anything else is final.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,18 +21,16 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..config import Settings
-from ..errors import AppError
-from ..jobs import JobContext, JobError, PermanentJobError, job_handler
 from ..models import Account, Block, Favourite, Follow, InboxItem, Status
 from ..runtime import Runtime
 from ..services import follows, interactions, moderation, remote_accounts, remote_statuses
 from ..timeutil import utcnow
-from .actors import ACTOR_TYPES, ActorError, parse_actor
-from .fetch import FetchError, fetch_actor, fetch_object
+from .actors import ACTOR_TYPES, parse_actor
+from .fetch import fetch_actor, fetch_object
 from .jsonld import id_of
-from .notes import NOTE_TYPES, NoteError, note_to_remote
+from .notes import NOTE_TYPES, RemoteNote, note_to_remote
 from .origin import OriginError, same_origin
-from .threads import MAX_THREAD_DEPTH, has_local_followers, relevant, store_note
+from .threads import MAX_THREAD_DEPTH, has_local_followers, relevant_many, store_note, store_notes
 from .vocab import first_id, ids_of, parse_time, type_of
 
 log = logging.getLogger("fediverse_ai.inbox")
@@ -49,6 +47,7 @@ class Ctx:
     actor: Account
     item_id: int | None = None
     finished: bool = False
+    batch_session: AsyncSession | None = None  # set when the activity is one of a batch
 
     @property
     def settings(self) -> Settings:
@@ -57,72 +56,24 @@ class Ctx:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """The handler's transaction; on success it also marks the InboxItem done, so the
-        effect and the record of it commit together."""
+        effect and the record of it commit together. In a batch it is the batch's transaction
+        (the batch holds a savepoint around each activity and records the outcomes)."""
+        if self.batch_session is not None:
+            yield self.batch_session
+            return
         async with self.runtime.db.transaction() as session:
             yield session
             if self.item_id is not None:
-                await session.execute(_mark(self.item_id, "done", None))
+                await session.execute(mark_item([self.item_id], "done", None))
                 self.finished = True
 
 
-@job_handler("inbox.process", lane="inbox", max_attempts=8)
-async def process(job: JobContext) -> None:
-    item_id = job.payload["inbox_item_id"]
-    db = job.runtime.db
-    async with db.session() as session:
-        row = (await session.execute(
-            select(InboxItem, Account).outerjoin(Account, Account.uri == InboxItem.actor_uri)
-            .where(InboxItem.id == item_id))).first()
-    if row is None or row[0].state in ("done", "ignored"):
-        return
-    item, known = row
-    try:
-        activity = json.loads(item.body)
-        if not isinstance(activity, dict):
-            raise NoteError("the activity is not a JSON object")
-        actor = await _actor(job.runtime, item.actor_uri, known)
-        ctx = Ctx(job.runtime, activity, actor, item_id)
-        await dispatch(ctx)
-    except Ignored as exc:
-        await _finish(job.runtime, item_id, "ignored", str(exc))
-        return
-    except FetchError as exc:
-        if exc.status in (404, 410) or job.job.attempts >= job.job.max_attempts:
-            await _finish(job.runtime, item_id, "failed", str(exc))
-            raise PermanentJobError(str(exc), status=exc.status) from exc
-        await _finish(job.runtime, item_id, "queued", str(exc))
-        raise JobError(str(exc), status=exc.status) from exc
-    except (NoteError, OriginError, ActorError, AppError, ValueError, KeyError, TypeError) as exc:
-        reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-        await _finish(job.runtime, item_id, "failed", reason)
-        raise PermanentJobError(reason) from exc
-    except Exception as exc:  # a bug or a lost race: retried; the last attempt records why
-        if job.job.attempts >= job.job.max_attempts:
-            await _finish(job.runtime, item_id, "failed", f"{type(exc).__name__}: {exc}")
-        raise
-    if not ctx.finished:
-        await _finish(job.runtime, item_id, "done", None)
-
-
-def _mark(item_id: int, state: str, error: str | None) -> Any:
-    return (update(InboxItem).where(InboxItem.id == item_id)
+def mark_item(item_ids: list[int], state: str, error: str | None) -> Any:
+    """The statement recording what became of stored activities."""
+    return (update(InboxItem).where(InboxItem.id.in_(item_ids))
             .values(state=state, error=error[:2000] if error else None,
                     processed_at=utcnow() if state != "queued" else None)
             .execution_options(synchronize_session=False))
-
-
-async def _finish(runtime: Runtime, item_id: int, state: str, error: str | None) -> None:
-    async with runtime.db.transaction() as session:
-        await session.execute(_mark(item_id, state, error))
-
-
-async def _actor(runtime: Runtime, uri: str, account: Account | None) -> Account:
-    """The sender: as stored with the item (the inbox resolved its key), fetched otherwise."""
-    if account is not None:
-        if account.local:
-            raise OriginError(f"{uri} is one of our own accounts")
-        return account
-    return await fetch_actor(runtime, uri)
 
 
 async def dispatch(ctx: Ctx) -> None:
@@ -280,17 +231,36 @@ def _embedded_note(ctx: Ctx) -> dict[str, Any]:
     return obj
 
 
+def created_note(ctx: Ctx) -> RemoteNote:
+    """The post a Create carries embedded, checked (raises Ignored, OriginError, NoteError)."""
+    return note_to_remote(_embedded_note(ctx), followers_url=ctx.actor.followers_url)
+
+
+async def store_created(session: AsyncSession, settings: Settings, creates: list[tuple[Ctx, RemoteNote]]
+                        ) -> list[Ignored | None]:
+    """Store the posts of many Creates at once (a batch's, or one); per Create None when its
+    post was stored, else why not. Posts nobody here wants are not stored."""
+    wanted = await relevant_many(session, [(ctx.actor, note) for ctx, note in creates])
+    kept = [(ctx.actor, note) for (ctx, note), keep in zip(creates, wanted, strict=True) if keep]
+    stored = iter(await store_notes(session, settings, kept))
+    outcomes: list[Ignored | None] = []
+    for keep in wanted:
+        if not keep:
+            outcomes.append(Ignored("nobody here follows the author or is addressed"))
+        else:
+            outcomes.append(None if next(stored)[1] else Ignored("already stored"))
+    return outcomes
+
+
 async def on_create(ctx: Ctx) -> None:
     obj = ctx.activity.get("object")
     if isinstance(obj, str) and same_origin(obj, ctx.actor.uri):
         ctx.activity["object"] = await fetch_object(ctx.runtime, obj)
-    note = note_to_remote(_embedded_note(ctx), followers_url=ctx.actor.followers_url)
+    note = created_note(ctx)
     async with ctx.transaction() as session:
-        if not await relevant(session, ctx.actor, note):
-            raise Ignored("nobody here follows the author or is addressed")
-        _, created = await store_note(session, ctx.settings, ctx.actor, note)
-        if not created:
-            raise Ignored("already stored")
+        [outcome] = await store_created(session, ctx.settings, [(ctx, note)])
+        if outcome is not None:
+            raise outcome
 
 
 async def on_update(ctx: Ctx) -> None:

@@ -20,7 +20,7 @@ from PIL import Image
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..jobs import JobContext, JobError, PermanentJobError, enqueue, job_handler
+from ..jobs import JobContext, JobError, PermanentJobError, enqueue_many, job_handler
 from ..jobs.retry import is_permanent_status
 from ..models import MediaAttachment
 from ..models.statuses import touch_statuses_of_media
@@ -33,10 +33,11 @@ ACCEPT = "image/png, image/jpeg, image/gif, image/webp"
 
 
 async def schedule(session: AsyncSession, media: Iterable[MediaAttachment]) -> None:
-    """Queue the download of each remote attachment (call after they were flushed)."""
-    for item in media:
-        if item.remote_url and not item.file_path:
-            await enqueue(session, "media.cache_remote", {"media_id": item.id}, host=host_of(item.remote_url) or None)
+    """Queue the download of each remote attachment, in one statement (call after they were
+    flushed)."""
+    await enqueue_many(session, "media.cache_remote", [
+        ({"media_id": item.id}, host_of(item.remote_url) or None)
+        for item in media if item.remote_url and not item.file_path])
 
 
 class Refused(ValueError):

@@ -4,7 +4,9 @@ A Worker keeps at most ``concurrency`` handlers in flight. ``run_once`` claims w
 runs it and returns how many jobs it handled, so tests step the queue without sleeping;
 ``run`` loops until asked to stop, waking on the in-process doorbell or its poll interval.
 While handlers run, a heartbeat extends their leases so a long generation is not mistaken
-for a dead worker.
+for a dead worker. Claimed jobs of a kind with a batch handler go to it together (up to its
+``max_batch``); each job still counts as one of the ``concurrency`` slots and gets its own
+outcome, retries and record.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from ..runtime import Runtime
 from . import queue
 from .errors import JobError, PermanentJobError
 from .queue import ClaimedJob
-from .registry import get_kind
+from .registry import RUN_ALONE, JobKind, Outcome, get_kind
 from .retry import next_attempt_delay
 
 log = logging.getLogger("fediverse_ai.jobs")
@@ -66,12 +68,37 @@ class Worker:
         beating = asyncio.Event()
         heartbeat = asyncio.create_task(self._heartbeat([j.id for j in jobs], beating))
         try:
-            outcomes = await asyncio.gather(*(self._execute(j) for j in jobs))
+            singles, batches = self._group(jobs)
+            results = await asyncio.gather(*(self._execute(j) for j in singles),
+                                           *(self._execute_batch(kind, group) for kind, group in batches))
+            outcomes = dict(zip((j.id for j in singles), results[:len(singles)], strict=True))
+            for (_, group), batch in zip(batches, results[len(singles):], strict=True):
+                outcomes |= dict(zip((j.id for j in group), batch, strict=True))
+            alone = [j for j in jobs if outcomes[j.id] is None]
+            outcomes |= dict(zip((j.id for j in alone), await asyncio.gather(*(self._execute(j) for j in alone)),
+                                 strict=True))
         finally:
             await self._stop_heartbeat(heartbeat, beating)
-        succeeded = [j.id for j, ok in zip(jobs, outcomes, strict=True) if ok]
-        await queue.mark_done(self.runtime.db, succeeded, self.worker_id)
+        await queue.mark_done(self.runtime.db, [job_id for job_id, ok in outcomes.items() if ok], self.worker_id)
         return len(jobs)
+
+    @staticmethod
+    def _group(jobs: list[ClaimedJob]) -> tuple[list[ClaimedJob], list[tuple[JobKind, list[ClaimedJob]]]]:
+        """Split claimed jobs into those run one by one and batches per kind with a batch handler."""
+        singles: list[ClaimedJob] = []
+        by_kind: dict[str, tuple[JobKind, list[ClaimedJob]]] = {}
+        for job in jobs:
+            try:
+                kind = get_kind(job.kind)
+            except LookupError:
+                kind = None
+            if kind is None or kind.batch is None:
+                singles.append(job)
+            else:
+                by_kind.setdefault(kind.name, (kind, []))[1].append(job)
+        batches = [(kind, group[start:start + kind.max_batch]) for kind, group in by_kind.values()
+                   for start in range(0, len(group), kind.max_batch)]
+        return singles, batches
 
     async def run(self, stop: asyncio.Event) -> None:
         """Keep up to ``concurrency`` handlers busy until ``stop`` is set, then hand back.
@@ -101,8 +128,12 @@ class Worker:
                     claimed = await queue.claim(self.runtime.db, self.lane, free, self.worker_id, self.lease_s)
                 except Exception:
                     log.exception("claiming jobs failed", extra={"lane": self.lane})
-                for job in claimed:
+                singles, batches = self._group(claimed)
+                for job in singles:
                     self._in_flight[job.id] = asyncio.create_task(self._execute_and_finish(job))
+                for kind, group in batches:
+                    task = asyncio.create_task(self._execute_batch_and_finish(kind, group))
+                    self._in_flight |= {job.id: task for job in group}
                 # Slots are counted again: a handler may have finished while claiming.
                 if claimed and len(self._in_flight) >= self.concurrency:
                     await self._wait_for_slot(stop)
@@ -142,27 +173,47 @@ class Worker:
         if not self._in_flight:
             await self._flush_done()
             return
-        _, pending = await asyncio.wait(list(self._in_flight.values()), timeout=grace_s)
-        unfinished = [job_id for job_id, task in self._in_flight.items() if task in pending]
+        deadline = time.monotonic() + grace_s
+        # A finishing batch may hand jobs on to tasks of their own: wait for those too.
+        while self._in_flight and (left := deadline - time.monotonic()) > 0:
+            await asyncio.wait(set(self._in_flight.values()), timeout=left)
+        pending = set(self._in_flight.values())
+        unfinished = list(self._in_flight)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         await self._flush_done()
         await queue.release(self.runtime.db, unfinished, self.worker_id)
 
+    def _finished(self, job_id: int) -> None:
+        if not self._done:
+            self._done_since = time.monotonic()
+        self._done.append(job_id)
+
     async def _execute_and_finish(self, job: ClaimedJob) -> None:
         try:
             if await self._execute(job):
-                if not self._done:
-                    self._done_since = time.monotonic()
-                self._done.append(job.id)
+                self._finished(job.id)
         finally:
             self._in_flight.pop(job.id, None)
+
+    async def _execute_batch_and_finish(self, kind: JobKind, jobs: list[ClaimedJob]) -> None:
+        """Run a batch; its RUN_ALONE jobs move on to tasks of their own, keeping their slots."""
+        outcomes: list[bool | None] = []
+        try:
+            outcomes = await self._execute_batch(kind, jobs)
+        finally:
+            for job, ok in zip(jobs, outcomes or [False] * len(jobs), strict=True):
+                if ok is None:
+                    self._in_flight[job.id] = asyncio.create_task(self._execute_and_finish(job))
+                    continue
+                if ok:
+                    self._finished(job.id)
+                self._in_flight.pop(job.id, None)
 
     async def _execute(self, job: ClaimedJob) -> bool:
         """Run one handler; True when it succeeded (the caller marks it done)."""
         started = time.perf_counter()
-        context = {"job_id": job.id, "kind": job.kind, "lane": job.lane, "attempt": job.attempts}
         if job.attempts > job.max_attempts:
             # Each claim counts an attempt, so a job that keeps killing its worker ends here.
             await self._record_failure(job, "the worker stopped during every attempt", status=None, retry=False)
@@ -172,25 +223,57 @@ class Worker:
             await kind.handler(JobContext(job=job, runtime=self.runtime))
         except asyncio.CancelledError:
             raise
-        except PermanentJobError as exc:
+        except Exception as exc:
+            return await self._settle(job, exc, started)
+        return await self._settle(job, None, started)
+
+    async def _execute_batch(self, kind: JobKind, jobs: list[ClaimedJob]) -> list[bool | None]:
+        """Run a batch handler; per job True (done), False (failure recorded) or None (run it
+        alone). A batch handler that crashes as a whole leaves every job to run alone."""
+        assert kind.batch is not None
+        started = time.perf_counter()
+        results: dict[int, bool | None] = {}
+        for job in jobs:
+            if job.attempts > job.max_attempts:
+                await self._record_failure(job, "the worker stopped during every attempt", status=None, retry=False)
+                results[job.id] = False
+        runnable = [j for j in jobs if j.id not in results]
+        if runnable:
+            try:
+                outcomes: list[Outcome] = await kind.batch([JobContext(job=j, runtime=self.runtime) for j in runnable])
+                if len(outcomes) != len(runnable):
+                    raise RuntimeError(f"the batch handler answered {len(outcomes)} outcomes for {len(runnable)} jobs")
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("batch handler crashed; running its jobs one by one",
+                              extra={"kind": kind.name, "lane": kind.lane, "jobs": len(runnable)})
+                outcomes = [RUN_ALONE] * len(runnable)
+            for job, outcome in zip(runnable, outcomes, strict=True):
+                results[job.id] = None if outcome is RUN_ALONE else await self._settle(
+                    job, outcome if isinstance(outcome, BaseException) else None, started)
+        return [results[j.id] for j in jobs]
+
+    async def _settle(self, job: ClaimedJob, exc: BaseException | None, started: float) -> bool:
+        """Record how a handler ended (None: it succeeded); True when the job is done."""
+        context = {"job_id": job.id, "kind": job.kind, "lane": job.lane, "attempt": job.attempts}
+        if exc is None:
+            log.debug("job done", extra=context | {"ms": round((time.perf_counter() - started) * 1000, 1)})
+            return True
+        if isinstance(exc, PermanentJobError):
             await self._record_failure(job, str(exc), status=exc.status, retry=False)
             log.warning("job failed permanently", extra=context | {"error": str(exc)})
-            return False
-        except JobError as exc:
+        elif isinstance(exc, JobError):
             await self._record_failure(job, str(exc), status=exc.status, retry_after=exc.retry_after)
             log.warning("job attempt failed", extra=context | {"error": str(exc), "status": exc.status})
-            return False
-        except LookupError as exc:
+        elif isinstance(exc, LookupError):
             await self._record_failure(job, str(exc), status=None, retry=False)
             log.error("job has no handler", extra=context)
-            return False
-        except Exception as exc:
+        else:
             detail = "".join(traceback.format_exception_only(exc)).strip()
             await self._record_failure(job, detail, status=None)
-            log.exception("job handler crashed", extra=context)
-            return False
-        log.debug("job done", extra=context | {"ms": round((time.perf_counter() - started) * 1000, 1)})
-        return True
+            log.error("job handler crashed", extra=context, exc_info=exc)
+        return False
 
     async def _record_failure(
         self, job: ClaimedJob, error: str, *, status: int | None, retry: bool = True,

@@ -23,7 +23,7 @@ from ..models import Account, Bookmark, Favourite, Status
 from ..timeutil import utcnow
 from . import notifications
 from .follows import blocked_between
-from .remote_statuses import free_id
+from .remote_creates import free_id
 
 BOOSTABLE = ("public", "unlisted")
 

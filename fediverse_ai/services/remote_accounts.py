@@ -86,8 +86,15 @@ async def media_rejected(session: AsyncSession, domain: str | None) -> bool:
     """True when an admin rejects media from the domain (or a parent): its posts arrive without it."""
     if not domain:
         return False
-    labels = domain.lower().split(":")[0].split(".")
-    candidates = {".".join(labels[i:]) for i in range(len(labels))} | {domain.lower()}
-    found = (await session.execute(select(DomainPolicy.id).where(
-        DomainPolicy.domain.in_(candidates), DomainPolicy.reject_media.is_(True)))).first()
-    return found is not None
+    return domain in await media_rejected_domains(session, {domain})
+
+
+async def media_rejected_domains(session: AsyncSession, domains: set[str]) -> set[str]:
+    """Which of ``domains`` an admin rejects media from (a policy covers subdomains), in one query."""
+    candidates = {d: _domain_candidates(d) for d in domains}
+    if not candidates:
+        return set()
+    rows = set((await session.execute(select(DomainPolicy.domain).where(
+        DomainPolicy.domain.in_(set().union(*candidates.values())), DomainPolicy.reject_media.is_(True),
+    ))).scalars().all())
+    return {d for d, names in candidates.items() if names & rows}

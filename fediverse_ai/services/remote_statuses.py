@@ -6,19 +6,17 @@ deleted itself. The caller has already checked that the sender may speak for the
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..activitypub import media_cache
-from ..activitypub.notes import RemoteMedia, RemoteNote
+from ..activitypub.notes import RemoteNote
 from ..config import Settings
-from ..ids import new_id
-from ..models import Account, Follow, MediaAttachment, Notification, Status, StatusEdit
+from ..models import Account, Follow, Notification, Status, StatusEdit
 from ..timeutil import utcnow
 from . import notifications
 from .remote_accounts import media_rejected
+from .remote_creates import add_media, store_remote_statuses
 from .statuses import attached_media, set_mentions, set_tags
 
 
@@ -32,95 +30,11 @@ async def _accounts_by_uri(session: AsyncSession, uris: list[str]) -> list[Accou
     return list((await session.execute(select(Account).where(Account.uri.in_(uris)))).scalars())
 
 
-def _media_row(author: Account, status_id: int, position: int, media: RemoteMedia) -> MediaAttachment:
-    return MediaAttachment(
-        id=new_id(), account_id=author.id, status_id=status_id, position=position, kind="image", processing="ready",
-        content_type=media.content_type, remote_url=media.url, width=media.width, height=media.height,
-        blurhash=media.blurhash, description=media.description, focus_x=media.focus[0], focus_y=media.focus[1],
-        generated=media.generated, recipe=media.recipe,
-    )
-
-
-async def _add_media(session: AsyncSession, author: Account, status_id: int, note: RemoteNote) -> None:
-    """Attachment rows pointing at the remote files, and a job caching each of them here."""
-    rows = [_media_row(author, status_id, position, media) for position, media in enumerate(note.media)]
-    if rows:
-        session.add_all(rows)  # flushed by the job inserts below (ids are set here)
-        await media_cache.schedule(session, rows)
-
-
-async def free_id(session: AsyncSession, published: dt.datetime) -> int:
-    """An id from the published time (so timelines read in order) that no status has yet:
-    many posts share a second, and the low bits of a backdated id are random (1024 per
-    millisecond), so a crowded millisecond moves on to the next ones."""
-    for attempt in range(64):
-        candidate = new_id(published + dt.timedelta(milliseconds=attempt // 4))
-        if await session.get(Status, candidate) is None:
-            return candidate
-    return new_id()
-
-
-async def store_remote_status(session: AsyncSession, settings: Settings, author: Account,
-                              note: RemoteNote, *, adopt_replies: bool = False) -> tuple[Status, bool]:
-    """Store a remote post once; (status, created). Replies link to a known parent; mentioned
-    local accounts are notified."""
-    existing = await by_uri(session, note.uri)
-    if existing is not None:
-        return existing, False
-    if note.media and await media_rejected(session, author.domain):
-        note = dataclasses.replace(note, media=[])
-    now = utcnow()
-    published = min(note.published or now, now)
-    parent = await by_uri(session, note.in_reply_to_uri) if note.in_reply_to_uri else None
-    source = await by_uri(session, note.remix_of_uri) if note.remix_of_uri else None
-    status = Status(
-        id=await free_id(session, published), uri=note.uri, url=note.url, account_id=author.id, local=False,
-        state="published",
-        visibility=note.visibility, content=note.content, spoiler_text=note.spoiler_text,
-        sensitive=note.sensitive, language=note.language,
-        in_reply_to_id=parent.id if parent else None, in_reply_to_uri=note.in_reply_to_uri,
-        in_reply_to_account_id=parent.account_id if parent else None,
-        conversation=(parent.conversation if parent and parent.conversation else note.conversation),
-        recipe=note.recipe or next((m.recipe for m in note.media if m.recipe), None),
-        remix_of_uri=note.remix_of_uri, remix_policy=note.remix_policy, remix_of_id=source.id if source else None,
-        published_at=published, edited_at=note.updated if note.updated and note.updated > published else None,
-    )
-    session.add(status)
-    await session.flush()  # before its media: the unit of work does not know they depend on it
-    await _add_media(session, author, status.id, note)
-    mentions = await _accounts_by_uri(session, note.mention_uris)
-    await set_mentions(session, status.id, mentions, replace=False)
-    await set_tags(session, status.id, note.hashtags, replace=False)
-    await session.execute(
-        update(Account).where(Account.id == author.id)
-        .values(statuses_count=Account.statuses_count + 1, last_status_at=published)
-        .execution_options(synchronize_session=False)
-    )
-    if parent is not None:
-        parent.replies_count += 1
-    notified = set()
-    for account in mentions:
-        if account.local:
-            await notifications.notify(session, account, "mention", from_account=author, status_id=status.id)
-            notified.add(account.id)
-    if parent is not None and parent.local and parent.account_id not in notified and status.visibility != "direct":
-        parent_author = await session.get_one(Account, parent.account_id)
-        await notifications.notify(session, parent_author, "mention", from_account=author, status_id=status.id)
-    if adopt_replies:
-        await adopt_replies_of(session, status)
-    return status, True
-
-
-async def adopt_replies_of(session: AsyncSession, status: Status) -> None:
-    """Replies that arrived before their parent link up now. Only the thread fetcher calls it:
-    a parent is missing only when one of its replies queued that fetch."""
-    orphans = list((await session.execute(
-        select(Status).where(Status.in_reply_to_uri == status.uri, Status.in_reply_to_id.is_(None))
-    )).scalars())
-    for orphan in orphans:
-        orphan.in_reply_to_id, orphan.in_reply_to_account_id = status.id, status.account_id
-        orphan.conversation = orphan.conversation or status.conversation
-    status.replies_count += len(orphans)
+async def store_remote_status(session: AsyncSession, settings: Settings, author: Account, note: RemoteNote,
+                              *, adopt_replies: bool = False) -> tuple[Status, bool]:
+    """Store a remote post once; (status, created). A batch of one (see remote_creates)."""
+    [stored] = await store_remote_statuses(session, settings, [(author, note)], adopt_replies=adopt_replies)
+    return stored
 
 
 async def update_remote_status(session: AsyncSession, settings: Settings, status: Status,
@@ -151,7 +65,7 @@ async def update_remote_status(session: AsyncSession, settings: Settings, status
         for item in current:
             item.status_id = None
         author = await session.get_one(Account, status.account_id)
-        await _add_media(session, author, status.id, note)
+        await add_media(session, author, status.id, note)
     await set_mentions(session, status.id, await _accounts_by_uri(session, note.mention_uris))
     await set_tags(session, status.id, note.hashtags)
     await _notify_boosters(session, status)

@@ -76,24 +76,30 @@ def _render(settings: Settings, text: str, mentions: list[Account], generated_mo
 
 
 async def set_tags(session: AsyncSession, status_id: int, names: Sequence[str], *, replace: bool = True) -> None:
-    """Link the tags, creating those used for the first time; ``replace=False`` for a new
-    status, which has none yet. Two posts introducing one tag at once both succeed (the
-    insert skips names that exist, committed or not)."""
+    """Link the tags; ``replace=False`` for a new status, which has none yet."""
     if replace:
         await session.execute(delete(StatusTag).where(StatusTag.status_id == status_id))
-    wanted = list(dict.fromkeys(n.lower()[:255] for n in names if n))
-    if not wanted:
+    await link_tags(session, {status_id: names})
+
+
+async def link_tags(session: AsyncSession, links: dict[int, Sequence[str]]) -> None:
+    """Link new statuses to their tags, creating those used for the first time, in a few
+    statements however many statuses. Two posts introducing one tag at once both succeed (the
+    insert skips names that exist, committed or not)."""
+    wanted = {status_id: list(dict.fromkeys(n.lower()[:255] for n in names if n)) for status_id, names in links.items()}
+    every = list(dict.fromkeys(n for names in wanted.values() for n in names))
+    if not every:
         return
     query = select(Tag.name, Tag.id)
-    found = {name: tag_id for name, tag_id in await session.execute(query.where(Tag.name.in_(wanted)))}
-    missing = [n for n in wanted if n not in found]
+    found = {name: tag_id for name, tag_id in await session.execute(query.where(Tag.name.in_(every)))}
+    missing = [n for n in every if n not in found]
     if missing:
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         await session.execute(insert(Tag).values([{"id": new_id(), "name": n} for n in missing])
                               .on_conflict_do_nothing(index_elements=["name"]))
         found |= {name: tag_id for name, tag_id in await session.execute(query.where(Tag.name.in_(missing)))}
-    tag_ids = [found[n] for n in wanted]
-    await session.execute(sa_insert(StatusTag), [{"status_id": status_id, "tag_id": t} for t in tag_ids])
+    await session.execute(sa_insert(StatusTag), [{"status_id": status_id, "tag_id": found[n]}
+                                                 for status_id, names in wanted.items() for n in names])
 
 
 async def set_mentions(session: AsyncSession, status_id: int, accounts: Sequence[Account], *,

@@ -198,6 +198,6 @@ async def inbox(username: str | None = None) -> Response:
                                          "path": request.path})
         return _refusal(refused.status, refused.message)
     if admitted.verified:
-        await store_incoming(runtime.db, activity_id=admitted.activity_id, actor_uri=admitted.actor_uri,
+        await store_incoming(runtime, activity_id=admitted.activity_id, actor_uri=admitted.actor_uri,
                              key_id=admitted.key_id, body=body.decode("utf-8", errors="replace"))
     return Response("", status=202)

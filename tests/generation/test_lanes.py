@@ -56,7 +56,7 @@ async def _follow_while_generating(runtime: Runtime, user, peer: FakePeer) -> No
         started = time.perf_counter()
         follow = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{peer.base}/follows/1",
                   "type": "Follow", "actor": follower.uri, "object": user.uri}
-        await store_incoming(runtime.db, activity_id=follow["id"], actor_uri=follower.uri,
+        await store_incoming(runtime, activity_id=follow["id"], actor_uri=follower.uri,
                              key_id=follower.key_id, body=json.dumps(follow))
 
         async def accepted() -> bool:

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from fediverse_ai.jobs import JobContext, JobError, PermanentJobError, job_handler
+from fediverse_ai.jobs.registry import RUN_ALONE, Outcome, batch_handler
 
 
 def append(path: str, line: str) -> None:
@@ -38,3 +39,20 @@ async def fail(ctx: JobContext) -> None:
     if mode == "permanent":
         raise PermanentJobError("the object is gone", status=410)
     raise JobError("the remote server is busy", status=429, retry_after=ctx.payload.get("retry_after"))
+
+
+@job_handler("tests.batched", lane="system", max_attempts=3)
+async def batched_alone(ctx: JobContext) -> None:
+    """The single handler of a kind with a batch handler: runs the jobs the batch hands back."""
+    append(ctx.payload["log"], f"alone {ctx.payload['n']}")
+
+
+@batch_handler("tests.batched", max_batch=3)
+async def batched(jobs: list[JobContext]) -> list[Outcome]:
+    """Logs each batch; each job's payload says its outcome, and "explode" fails the whole batch."""
+    append(jobs[0].payload["log"], "batch " + " ".join(str(j.payload["n"]) for j in jobs))
+    if any(j.payload["mode"] == "explode" for j in jobs):
+        raise RuntimeError("the batch handler crashed")
+    answers: dict[str, Outcome] = {"ok": None, "alone": RUN_ALONE, "crash": RuntimeError("item crashed"),
+                                   "permanent": PermanentJobError("bad item", status=422)}
+    return [answers[j.payload["mode"]] for j in jobs]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from pathlib import Path
 
@@ -170,3 +171,39 @@ async def test_an_admin_can_retry_a_failed_job(runtime: Runtime) -> None:
     assert await queue.retry_now(runtime.db, job_id)
     assert await worker.run_once() == 1  # runs again although max_attempts was used up
     assert (await job(runtime, job_id)).attempts == 2
+
+
+async def test_a_batch_handler_gets_jobs_together_and_each_keeps_its_outcome(runtime: Runtime,
+                                                                             tmp_path: Path) -> None:
+    log = str(tmp_path / "log")
+    modes = ["ok", "alone", "crash", "permanent", "ok"]
+    async with runtime.db.transaction() as session:
+        ids = [await enqueue(session, "tests.batched", {"log": log, "n": n, "mode": m}) for n, m in enumerate(modes)]
+    assert await Worker(runtime, "system", 8).run_once() == 5
+    lines = (tmp_path / "log").read_text().splitlines()
+    assert lines[:2] == ["batch 0 1 2", "batch 3 4"] and lines[2:] == ["alone 1"]  # max_batch is 3
+    done, alone, crashed, permanent, last = [await job(runtime, i) for i in ids]
+    assert done.state == alone.state == last.state == "done"
+    assert (crashed.state, crashed.attempts) == ("queued", 1) and "item crashed" in (crashed.last_error or "")
+    assert (permanent.state, permanent.last_status, permanent.last_error) == ("failed", 422, "bad item")
+
+
+async def test_a_crashing_batch_handler_leaves_each_job_to_run_alone(runtime: Runtime, tmp_path: Path) -> None:
+    log = str(tmp_path / "log")
+    async with runtime.db.transaction() as session:
+        ids = [await enqueue(session, "tests.batched", {"log": log, "n": n, "mode": m})
+               for n, m in enumerate(["ok", "explode"])]
+    stop = asyncio.Event()
+    worker = Worker(runtime, "system", 4)
+    running = asyncio.create_task(worker.run(stop))
+
+    async def finished() -> bool:
+        return all([(await job(runtime, i)).state == "done" for i in ids])
+
+    try:
+        while not await finished():  # noqa: ASYNC110  (the worker runs in this event loop)
+            await asyncio.sleep(0.02)
+    finally:
+        stop.set()
+        await running
+    assert (tmp_path / "log").read_text().splitlines() == ["batch 0 1", "alone 0", "alone 1"]
