@@ -98,12 +98,12 @@ from fediverse_ai.models import (
 )
 from fediverse_ai.runtime import Runtime
 from fediverse_ai.schema import upgrade
-from fediverse_ai.services import oauth, timelines
+from fediverse_ai.services import oauth
 from fediverse_ai.services.accounts import create_local_user
 from fediverse_ai.services.timelines import Page
 from fediverse_ai.timeutil import utcnow
 from fediverse_ai.web.app import create_app
-from fediverse_ai.web.mastodon_api import status_sql
+from fediverse_ai.web.mastodon_api.status_entities import home_frames_statement
 
 TARGET = 3.0
 LIMIT = 40
@@ -590,8 +590,7 @@ async def diagnose(runtime: Runtime, client: TestClientProtocol, headers: dict[s
 
     for max_id in (bounds[0], bounds[-1]):
         # The statement render_home runs (Database.fetch sends it through asyncpg directly).
-        home, params = timelines.home_statement(viewer_id, Page(max_id=max_id, limit=LIMIT),
-                                                columns=status_sql.frame_columns(True), joins=status_sql.ENTITY_JOINS)
+        home, params = home_frames_statement(viewer_id, Page(max_id=max_id, limit=LIMIT))
         statement, names = positional(home.text)
         parameters = [params[name] for name in names]
         lines = [r[0] for r in await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + statement, *parameters)]

@@ -138,12 +138,16 @@ class StatusTag(Base):
     tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
+def _bump_statuses(ids: object) -> Update:
+    return update(Status).where(Status.id.in_(ids)).values(updated_at=utcnow())
+
+
 def touch_statuses_of_media(media_condition: ColumnElement[bool]) -> Update:
     """UPDATE bumping ``updated_at`` of the statuses that media rows matching ``media_condition``
     are attached to: a status's rendered entity shows its media, and renderers cache it by that
     version (web/mastodon_api/status_entities). Run it with any bulk UPDATE of media rows."""
-    attached = select(MediaAttachment.status_id).where(media_condition, MediaAttachment.status_id.is_not(None))
-    return update(Status).where(Status.id.in_(attached)).values(updated_at=utcnow())
+    return _bump_statuses(select(MediaAttachment.status_id).where(media_condition,
+                                                                   MediaAttachment.status_id.is_not(None)))
 
 
 @event.listens_for(Session, "before_flush")
@@ -153,5 +157,4 @@ def _touch_statuses_of_changed_media(session: Session, _context: object, _instan
            if isinstance(obj, MediaAttachment) and obj.status_id and session.is_modified(obj)}
     ids |= {obj.status_id for obj in session.new if isinstance(obj, MediaAttachment) and obj.status_id}
     if ids:
-        session.execute(update(Status).where(Status.id.in_(ids)).values(updated_at=utcnow())
-                        .execution_options(synchronize_session=False))
+        session.execute(_bump_statuses(ids).execution_options(synchronize_session=False))

@@ -266,6 +266,10 @@ class Authenticated:
         return scope_allows(self.token.scopes, scope)
 
 
+def _expired(token: OAuthToken, now: dt.datetime) -> bool:
+    return token.expires_at is not None and token.expires_at < now
+
+
 async def authenticate(session: AsyncSession, bearer: str) -> Authenticated | None:
     """The token's grant, or None when it is unknown, revoked, expired or its user is suspended."""
     row = (await session.execute(
@@ -276,7 +280,7 @@ async def authenticate(session: AsyncSession, bearer: str) -> Authenticated | No
         return None
     token, app = row
     now = utcnow()
-    if token.revoked_at is not None or (token.expires_at is not None and token.expires_at < now):
+    if token.revoked_at is not None or _expired(token, now):
         return None
     user = account = None
     if token.user_id is not None:
@@ -305,10 +309,8 @@ async def authenticate_cached(db: Database, bearer: str) -> Authenticated | None
     (the account is a snapshot, not to be changed or shown)."""
     key = (db.url, token_digest(bearer))
     found = _grants.get(key)
-    if found is not None and found[0] > time.monotonic():
-        expires_at = found[1].token.expires_at
-        if expires_at is None or expires_at > utcnow():
-            return found[1]
+    if found is not None and found[0] > time.monotonic() and not _expired(found[1].token, utcnow()):
+        return found[1]
     async with db.transaction() as session:
         grant = await authenticate(session, bearer)
     if grant is not None:

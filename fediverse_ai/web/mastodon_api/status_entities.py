@@ -61,7 +61,8 @@ class CoreCache:
 
     One per process, keyed by the instance's base URL too (the texts hold absolute URLs). Every
     write that changes what a core shows bumps one of those two versions: the columns'
-    ``onupdate``, and ``statuses.touch`` where only attached media change."""
+    ``onupdate``, and ``models.statuses.touch_statuses_of_media`` (and its ``before_flush`` twin)
+    where only attached media change."""
 
     def __init__(self, size: int = 10_000) -> None:
         self.size = size
@@ -160,14 +161,18 @@ async def render_statuses(session: AsyncSession, settings: Settings, statuses: S
     return [json.loads(entity) for _, entity in rendered]
 
 
+def home_frames_statement(viewer_id: int, page: timelines.Page) -> tuple[TextClause, dict[str, object]]:
+    """The statement ``render_home`` runs: the home page's frames (status_sql.frame_columns)."""
+    return timelines.home_statement(viewer_id, page, columns=status_sql.frame_columns(True),
+                                    joins=status_sql.ENTITY_JOINS)
+
+
 async def render_home(db: Database, settings: Settings, viewer_id: int,
                       page: timelines.Page) -> tuple[list[int], str]:
     """The viewer's home page as (ids newest first, the JSON array text): one statement selects
     the page's frames, the cores come from the cache (or one more statement), and the entity
     texts are joined without parsing them."""
-    statement, params = timelines.home_statement(viewer_id, page, columns=status_sql.frame_columns(True),
-                                                 joins=status_sql.ENTITY_JOINS)
-    frames = page.finish(await db.fetch(statement, params), lambda frame: frame[0])
+    frames = page.finish(await db.fetch(*home_frames_statement(viewer_id, page)), lambda frame: frame[0])
     rendered = await _entities(db.fetch, db.dialect == "postgresql", settings, frames, True)
     return [status_id for status_id, _ in rendered], "[" + ",".join(entity for _, entity in rendered) + "]"
 
