@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from sqlalchemy import TextClause, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -25,6 +24,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import NullPool
+
+from .read_connections import ReadConnections
 
 SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout = 10000",
@@ -51,10 +52,6 @@ def positional(sql: str) -> tuple[str, tuple[str, ...]]:
         return f"${names.index(match.group(1)) + 1}"
 
     return _NAMED.sub(number, sql), tuple(names)
-
-
-async def _keep_session(_connection: asyncpg.Connection) -> None:
-    """Nothing to reset (see Database._connect_read_pool)."""
 
 
 def is_sqlite(url: str) -> bool:
@@ -91,7 +88,8 @@ class Database:
         self.url = url
         self.pool_size = pool_size
         self.engine = make_engine(url, pool_size=pool_size, echo=echo)
-        self._read_pool_task: asyncio.Task[asyncpg.Pool] | None = None
+        self._reads: ReadConnections | None = None
+        self._reads_loop: asyncio.AbstractEventLoop | None = None
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -112,23 +110,24 @@ class Database:
 
     async def fetch(self, statement: TextClause, params: dict[str, Any]) -> list[Any]:
         """Rows of a read-only ``text()`` statement, for the hottest reads. On PostgreSQL it goes
-        straight to asyncpg through a small pool of its own (its prepared-statement cache, no
-        transaction: one statement sees one snapshot), skipping SQLAlchemy's pool and execution
-        layer, which cost as much as the query itself; elsewhere through SQLAlchemy. Bind values
-        must be what the driver takes (aware datetimes, ints, lists for ``= ANY``)."""
+        straight to asyncpg through a few connections of its own (read_connections: asyncpg's
+        prepared-statement cache, no transaction: one statement sees one snapshot), skipping
+        SQLAlchemy's pool and execution layer, which cost as much as the query itself; elsewhere
+        through SQLAlchemy. Bind values must be what the driver takes (aware datetimes, ints,
+        lists for ``= ANY``)."""
         if self.dialect != "postgresql":
             async with self.engine.connect() as conn:
                 return list(await conn.execute(statement, params))
         sql, names = positional(statement.text)
-        pool = await self._read_pool()
-        return list(await pool.fetch(sql, *(params[name] for name in names)))
+        return await self._read_connections().fetch(sql, *[params[name] for name in names])
 
-    async def _read_pool(self) -> asyncpg.Pool:
-        """The asyncpg pool of ``fetch``, made on first use in the running event loop."""
+    def _read_connections(self) -> ReadConnections:
+        """``fetch``'s connections, made on first use in the running event loop."""
         loop = asyncio.get_running_loop()
-        if self._read_pool_task is None or self._read_pool_task.get_loop() is not loop:
-            self._read_pool_task = loop.create_task(self._connect_read_pool())
-        return await self._read_pool_task
+        if self._reads is None or self._reads_loop is not loop:
+            dsn = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
+            self._reads, self._reads_loop = ReadConnections(dsn, max(2, self.pool_size // 2)), loop
+        return self._reads
 
     @asynccontextmanager
     async def savepoint_transaction(self) -> AsyncIterator[AsyncSession]:
@@ -146,14 +145,8 @@ class Database:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
-    async def _connect_read_pool(self) -> asyncpg.Pool:
-        dsn = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
-        # No reset on release: asyncpg's default is a round trip per read, and these connections
-        # never change session state (no SET, LISTEN, advisory locks or open transactions).
-        return await asyncpg.create_pool(dsn, min_size=1, max_size=max(2, self.pool_size // 2), reset=_keep_session)
-
     async def dispose(self) -> None:
-        task, self._read_pool_task = self._read_pool_task, None
-        if task is not None and task.get_loop() is asyncio.get_running_loop():
-            await (await task).close()
+        reads, self._reads = self._reads, None
+        if reads is not None and self._reads_loop is asyncio.get_running_loop():
+            await reads.close()
         await self.engine.dispose()

@@ -32,6 +32,7 @@ from . import (
     social,
     statuses_ap,
 )
+from .asgi_http import CompleteBodyFirst
 from .csrf import csrf_token, set_csrf_cookie
 from .mastodon_api import blueprint as mastodon_api
 from .mastodon_api.common import add_cors
@@ -45,6 +46,7 @@ def create_app(runtime: Runtime, *, workers: bool | None = None) -> Quart:
     """Build the app; ``workers`` (default: the in_process setting) runs job lanes with it."""
     load_handlers()  # the web process enqueues jobs (inbox, deliveries): it must know every kind
     app = Quart(__name__)
+    app.asgi_http_class = CompleteBodyFirst  # type: ignore[assignment]
     app.config["MAX_CONTENT_LENGTH"] = runtime.settings.media.max_upload_bytes
     app.extensions["runtime"] = runtime
     app.jinja_env.globals.update(instance=runtime.settings.instance, version=__version__,
@@ -85,6 +87,8 @@ def create_app(runtime: Runtime, *, workers: bool | None = None) -> Quart:
 
     @app.after_request
     async def log_request(response):  # type: ignore[no-untyped-def]
+        if not log.isEnabledFor(logging.INFO):
+            return response
         started = getattr(g, "started", None)
         log.info(
             "request",

@@ -32,6 +32,7 @@ class RateLimited(AppError):
 class Window:
     started: float
     count: int
+    reset_text: str = ""  # X-RateLimit-Reset, formatted once per window
 
 
 class RateLimiter:
@@ -41,8 +42,8 @@ class RateLimiter:
         self.clock = clock
         self._windows: dict[str, Window] = {}
 
-    def hit(self, key: str) -> tuple[int, float]:
-        """Count a request; returns (remaining, reset time) and raises RateLimited past the limit."""
+    def hit(self, key: str) -> Window:
+        """Count a request in its key's current window (a new one once the last has ended)."""
         now = self.clock()
         window = self._windows.get(key)
         if window is None or now - window.started >= self.window_s:
@@ -50,11 +51,16 @@ class RateLimiter:
                 self._windows = {k: w for k, w in self._windows.items() if now - w.started < self.window_s}
             window = self._windows[key] = Window(now, 0)
         window.count += 1
-        reset = window.started + self.window_s
-        remaining = max(0, self.limit - window.count)
-        if window.count > self.limit:
-            raise RateLimited("Too many requests")
-        return remaining, reset
+        return window
+
+    def remaining(self, window: Window) -> int:
+        return max(0, self.limit - window.count)
+
+    def reset_text(self, window: Window) -> str:
+        """When the window ends, in ISO 8601 (formatted once per window)."""
+        if not window.reset_text:
+            window.reset_text = timestamp(dt.datetime.fromtimestamp(window.started + self.window_s, dt.UTC)) or ""
+        return window.reset_text
 
     def key(self) -> str:
         header = request.headers.get("Authorization", "")
@@ -65,18 +71,15 @@ class RateLimiter:
     async def before(self) -> None:
         if not request.path.startswith(LIMITED_PREFIX) or request.method == "OPTIONS":
             return
-        key = self.key()
-        try:
-            g.rate = self.hit(key)
-        except RateLimited:
-            g.rate = (0, self._windows[key].started + self.window_s)
-            raise
+        window = g.rate_window = self.hit(self.key())
+        if window.count > self.limit:
+            raise RateLimited("Too many requests")
 
     async def headers(self, response: Response) -> Response:
-        rate = getattr(g, "rate", None)
-        if rate is not None:
-            remaining, reset = rate
-            response.headers["X-RateLimit-Limit"] = str(self.limit)
-            response.headers["X-RateLimit-Remaining"] = str(remaining)
-            response.headers["X-RateLimit-Reset"] = timestamp(dt.datetime.fromtimestamp(reset, dt.UTC)) or ""
+        window: Window | None = g.get("rate_window")
+        if window is not None:
+            # Only this hook sets these headers: adding is cheaper than replacing.
+            response.headers.extend((("X-RateLimit-Limit", str(self.limit)),
+                                     ("X-RateLimit-Remaining", str(self.remaining(window))),
+                                     ("X-RateLimit-Reset", self.reset_text(window))))
         return response

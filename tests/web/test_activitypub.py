@@ -35,6 +35,7 @@ async def test_webfinger_answers_acct_and_actor_url(app: Quart) -> None:
         response = await client.get("/.well-known/webfinger", query_string={"resource": resource})
         assert response.status_code == 200, resource
         assert response.content_type == "application/jrd+json"
+        assert response.headers.getlist("Access-Control-Allow-Origin") == ["*"]  # once, though two layers allow it
         body = await response.get_json()
         assert body["subject"] == "acct:painter@social.test"
         links = {link["rel"]: link for link in body["links"]}

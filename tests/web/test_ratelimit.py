@@ -30,7 +30,11 @@ async def test_headers_then_429_past_the_limit(runtime: Runtime) -> None:
 def test_windows_reset() -> None:
     now = [1000.0]
     limiter = RateLimiter(2, 60, clock=lambda: now[0])
-    assert limiter.hit("k") == (1, 1060.0)
-    assert limiter.hit("k") == (0, 1060.0)
+    first = limiter.hit("k")
+    assert limiter.remaining(first) == 1 and limiter.reset_text(first) == "1970-01-01T00:17:40.000Z"
+    assert limiter.remaining(limiter.hit("k")) == 0
+    assert limiter.remaining(limiter.hit("k")) == 0  # past the limit: refused by before(), never negative
     now[0] = 1060.0
-    assert limiter.hit("k") == (1, 1120.0)
+    renewed = limiter.hit("k")
+    assert renewed is not first and limiter.remaining(renewed) == 1
+    assert limiter.reset_text(renewed) == "1970-01-01T00:18:40.000Z"

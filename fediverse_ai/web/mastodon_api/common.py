@@ -63,18 +63,21 @@ def authenticated(scope: str | None = None, *, user: bool = True, optional: bool
 
 
 CORS_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo/")
+CORS_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS"),
+    ("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key, Accept"),
+    ("Access-Control-Expose-Headers",
+     "Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, X-Request-Id, Idempotency-Key"),
+    ("Access-Control-Max-Age", "86400"),
+)
 
 
 async def add_cors(response: Response) -> Response:
     """Browser clients (Elk, Phanpy) run on other origins: allow them like Mastodon does."""
     if request.path.startswith(CORS_PREFIXES):
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = (
-            "Authorization, Content-Type, Idempotency-Key, Accept"
-        )
-        response.headers["Access-Control-Expose-Headers"] = (
-            "Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, X-Request-Id, Idempotency-Key"
-        )
-        response.headers["Access-Control-Max-Age"] = "86400"
+        # Adding is cheaper than replacing; only the origin may be there already (ActivityPub
+        # answers such as WebFinger and NodeInfo carry it wherever they are served).
+        response.headers.pop("Access-Control-Allow-Origin", None)
+        response.headers.extend(CORS_HEADERS)
     return response

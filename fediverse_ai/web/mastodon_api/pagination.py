@@ -12,12 +12,16 @@ from ...runtime import Runtime
 
 
 def link_header(runtime: Runtime, response: Response, ids: Sequence[int], *, keep: Sequence[str] = ()) -> Response:
+    """``keep`` names the filters (besides ``limit`` and array parameters like ``types[]``) that the
+    next and previous pages must repeat."""
     if not ids:
         return response
     base = runtime.settings.instance.base_url + request.path
-    extra = {k: v for k, v in request.args.items(multi=True) if k in keep or k.endswith("[]")}
-    limit = {"limit": request.args["limit"]} if "limit" in request.args else {}
-    older = urlencode({**extra, **limit, "max_id": min(ids)}, doseq=True)
-    newer = urlencode({**extra, **limit, "min_id": max(ids)}, doseq=True)
-    response.headers["Link"] = f'<{base}?{older}>; rel="next", <{base}?{newer}>; rel="prev"'
+    args = request.args
+    repeated = [(k, v) for k, v in args.items(multi=True) if k in keep or k.endswith("[]")]
+    if "limit" in args:
+        repeated.append(("limit", args["limit"]))
+    query = urlencode(repeated) + "&" if repeated else ""
+    response.headers["Link"] = (f'<{base}?{query}max_id={min(ids)}>; rel="next", '
+                                f'<{base}?{query}min_id={max(ids)}>; rel="prev"')
     return response

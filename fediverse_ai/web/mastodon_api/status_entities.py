@@ -57,78 +57,82 @@ def media_entity(settings: Settings, media: MediaAttachment) -> dict[str, Any]:
 
 class CoreCache:
     """Core texts (status_sql) by status id, valid while the status's and its author's
-    ``updated_at`` are unchanged; the least recently used go first beyond ``size`` entries.
+    ``updated_at`` are unchanged; beyond ``size`` entries the least recently used go first.
 
-    One per process, keyed by the instance's base URL too (the texts hold absolute URLs). Every
+    One per process, with a table per instance base URL (the texts hold absolute URLs). Every
     write that changes what a core shows bumps one of those two versions: the columns'
     ``onupdate``, and ``models.statuses.touch_statuses_of_media`` (and its ``before_flush`` twin)
     where only attached media change."""
 
     def __init__(self, size: int = 10_000) -> None:
         self.size = size
-        self.entries: OrderedDict[tuple[str, int], tuple[object, str]] = OrderedDict()
+        self.tables: dict[str, OrderedDict[int, tuple[object, object, str]]] = {}
 
-    def get(self, key: tuple[str, int], version: object) -> str | None:
-        found = self.entries.get(key)
-        if found is None or found[0] != version:
+    def table(self, base: str) -> OrderedDict[int, tuple[object, object, str]]:
+        """status id -> (status version, author version, core), for ``get`` and ``put``."""
+        found = self.tables.get(base)
+        if found is None:
+            found = self.tables[base] = OrderedDict()
+        return found
+
+    @staticmethod
+    def get(table: OrderedDict[int, tuple[object, object, str]], status_id: int, status_version: object,
+            author_version: object) -> str | None:
+        found = table.get(status_id)
+        if found is None or found[0] != status_version or found[1] != author_version:
             return None
-        self.entries.move_to_end(key)
-        return found[1]
+        table.move_to_end(status_id)
+        return found[2]
 
-    def put(self, key: tuple[str, int], version: object, core: str) -> None:
-        self.entries[key] = (version, core)
-        self.entries.move_to_end(key)
-        while len(self.entries) > self.size:
-            self.entries.popitem(last=False)
+    def put(self, table: OrderedDict[int, tuple[object, object, str]], status_id: int, status_version: object,
+            author_version: object, core: str) -> None:
+        table[status_id] = (status_version, author_version, core)
+        table.move_to_end(status_id)
+        while len(table) > self.size:
+            table.popitem(last=False)
 
 
 CORES = CoreCache()
 
 
-def _marks_text(favourited: bool, reblogged: bool, bookmarked: bool) -> str:
+def _marks_text(marks: int) -> str:
     flag = {True: "true", False: "false"}
-    return (f',"favourited":{flag[favourited]},"reblogged":{flag[reblogged]},"bookmarked":{flag[bookmarked]}'
+    return (f',"favourited":{flag[bool(marks & status_sql.FAVOURITED)]}'
+            f',"reblogged":{flag[bool(marks & status_sql.REBLOGGED)]}'
+            f',"bookmarked":{flag[bool(marks & status_sql.BOOKMARKED)]}'
             ',"muted":false,"pinned":false,"filtered":[]')
 
 
-# The viewer's marks as JSON text, for each of the 8 combinations (looked up per entity).
-MARKS = {(f, r, b): _marks_text(f, r, b) for f in (False, True) for r in (False, True) for b in (False, True)}
-
-
-def _marks(favourited: object, reblogged: object, bookmarked: object) -> str:
-    return MARKS[bool(favourited), bool(reblogged), bool(bookmarked)]
-
+# The viewer's part of an entity as JSON text, by the frame's marks number (status_sql._marks).
+MARKS = tuple(_marks_text(marks) for marks in range(8))
 
 Fetch = Callable[[TextClause, dict[str, Any]], Awaitable[Sequence[Any]]]
 
 
-async def _cores(fetch: Fetch, postgresql: bool, base: str, wanted: dict[int, object]) -> dict[int, str]:
-    """Core texts (without their closing brace) of the statuses ``wanted`` (id -> version)."""
-    found: dict[int, str] = {}
-    missing = []
-    for status_id, version in wanted.items():
-        core = CORES.get((base, status_id), version)
-        if core is None:
-            missing.append(status_id)
-        else:
-            found[status_id] = core
-    if missing:
-        for status_id, status_version, author_version, core in await fetch(
-                status_sql.cores_by_ids(postgresql), {"ids": missing, "base": base}):
-            found[status_id] = core[:-1]
-            CORES.put((base, status_id), (status_version, author_version), core[:-1])
-    return found
-
-
 async def _entities(fetch: Fetch, postgresql: bool, settings: Settings, frames: Sequence[Any],
                     viewer: bool) -> list[tuple[int, str]]:
-    """(id, entity JSON text) for each frame row (status_sql.frame_columns), in order."""
-    wanted: dict[int, object] = {}
+    """(id, entity JSON text) for each frame row (status_sql.frame_columns), in order; cores come
+    from CORES, or in one statement for those missing or out of date."""
+    table = CORES.table(urls.base(settings))
+    cores: dict[int, str] = {}
+    missing: list[int] = []
     for frame in frames:
-        wanted[frame[0]] = (frame[2], frame[3])
+        core = CORES.get(table, frame[0], frame[2], frame[3])
+        if core is None:
+            missing.append(frame[0])
+        else:
+            cores[frame[0]] = core
         if frame[1] is not None:
-            wanted[frame[1]] = (frame[4], frame[5])
-    cores = await _cores(fetch, postgresql, urls.base(settings), wanted)
+            core = CORES.get(table, frame[1], frame[4], frame[5])
+            if core is None:
+                missing.append(frame[1])
+            else:
+                cores[frame[1]] = core
+    if missing:
+        for status_id, status_version, author_version, core in await fetch(
+                status_sql.cores_by_ids(postgresql), {"ids": missing, "base": urls.base(settings)}):
+            cores[status_id] = core[:-1]  # without its closing brace
+            CORES.put(table, status_id, status_version, author_version, core[:-1])
     rendered = []
     for frame in frames:
         status_id, original_id = frame[0], frame[1]
@@ -136,9 +140,9 @@ async def _entities(fetch: Fetch, postgresql: bool, settings: Settings, frames: 
             continue  # gone between the two statements
         reblog = "null"
         if original_id is not None and original_id in cores:
-            reblog = cores[original_id] + ',"reblog":null' + (_marks(*frame[9:12]) if viewer else "") + "}"
+            reblog = cores[original_id] + ',"reblog":null' + (MARKS[frame[7]] if viewer else "") + "}"
         rendered.append((status_id, cores[status_id] + ',"reblog":' + reblog
-                         + (_marks(*frame[6:9]) if viewer else "") + "}"))
+                         + (MARKS[frame[6]] if viewer else "") + "}"))
     return rendered
 
 

@@ -100,6 +100,8 @@ async def test_notifications_filters_and_blocks(client: QuartClient, runtime: Ru
     excluded = await client.get("/api/v1/notifications", headers=headers,
                                 query_string={"exclude_types[]": ["follow", "favourite"]})
     assert [n["type"] for n in await excluded.get_json()] == ["mention"]
+    # The next page keeps the filters, each value of an array parameter included.
+    assert "exclude_types%5B%5D=follow&exclude_types%5B%5D=favourite&max_id=" in excluded.headers["Link"]
     single = await client.get(f"/api/v1/notifications/{everything[2]['id']}", headers=headers)
     assert (await single.get_json())["account"]["acct"] == "bob"
 
