@@ -90,6 +90,8 @@ class Database:
         self.engine = make_engine(url, pool_size=pool_size, echo=echo)
         self._reads: ReadConnections | None = None
         self._reads_loop: asyncio.AbstractEventLoop | None = None
+        self._writes: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+        self._writer: asyncio.Task[Any] | None = None
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -130,16 +132,39 @@ class Database:
         return self._reads
 
     @asynccontextmanager
-    async def savepoint_transaction(self) -> AsyncIterator[AsyncSession]:
-        """A transaction whose work may be split by savepoints (``session.begin_nested()``)
-        from its first statement on. pysqlite begins SQLite's transaction only before an
-        INSERT, UPDATE or DELETE, so a SAVEPOINT ahead of those would open a transaction of its
-        own that its RELEASE commits; on SQLite this one begins IMMEDIATE instead (taking the
-        write lock at once, so it never meets a busy snapshot later)."""
-        async with self.transaction() as session:
-            if self.dialect == "sqlite":
-                await session.execute(text("BEGIN IMMEDIATE"))
-            yield session
+    async def write_transaction(self) -> AsyncIterator[AsyncSession]:
+        """A transaction that writes, for the busiest writers (job queue, inbox): on PostgreSQL
+        a plain ``transaction()``. On SQLite, which has one write lock, the write transactions
+        of this process take turns at an asyncio lock and then BEGIN IMMEDIATE, so the lock
+        passes straight from one to the next: left to SQLite, a writer that finds it taken
+        polls with busy_timeout's growing sleeps (1, 2, 5, 10, 15, 20, 25 ms...) and wakes
+        long after it was freed. (Other processes still meet busy_timeout.) Beginning
+        IMMEDIATE also lets the work be split by savepoints (``session.begin_nested()``) from
+        its first statement on: pysqlite begins a transaction only before an INSERT, UPDATE or
+        DELETE, so a SAVEPOINT ahead of those would open one of its own that its RELEASE
+        commits. Not to be nested: a write transaction inside another would wait for itself."""
+        if self.dialect != "sqlite":
+            async with self.transaction() as session:
+                yield session
+            return
+        lock = self._write_lock()
+        task = asyncio.current_task()
+        if self._writer is not None and self._writer is task:
+            raise RuntimeError("a write transaction inside another would wait for itself")
+        async with lock:
+            self._writer = task
+            try:
+                async with self.transaction() as session:
+                    await session.execute(text("BEGIN IMMEDIATE"))
+                    yield session
+            finally:
+                self._writer = None
+
+    def _write_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._writes is None or self._writes[0] is not loop:
+            self._writes = (loop, asyncio.Lock())
+        return self._writes[1]
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, insert, select, text
 
 from fediverse_ai.db import Database, positional
-from fediverse_ai.models import Job
+from fediverse_ai.models import Job, Tag
 from fediverse_ai.runtime import Runtime
 from fediverse_ai.timeutil import utcnow
 
@@ -53,3 +54,35 @@ async def test_fetch_reads_a_text_statement_on_both_backends(runtime: Runtime) -
     rows = [tuple(row) for row in await runtime.db.fetch(statement, {"n": 41, "word": "hi"})]
     assert rows == [(42, "hi!")]
     assert [tuple(row) for row in await runtime.db.fetch(statement, {"n": 1, "word": "again"})] == [(2, "again!")]
+
+
+async def test_write_transactions_take_turns_and_keep_savepoints(runtime: Runtime) -> None:
+    """Concurrent write transactions of one process both commit (on SQLite one after the other,
+    never meeting busy_timeout); a savepoint rolls back alone; nesting one is refused."""
+    order: list[str] = []
+    if runtime.db.dialect == "sqlite":
+        # Without the turns, the second BEGIN IMMEDIATE would now fail with "database is locked".
+        await runtime.db.engine.dispose()
+        event.listen(runtime.db.engine.sync_engine, "connect",
+                     lambda dbapi, _: dbapi.cursor().execute("PRAGMA busy_timeout = 0"))
+
+    async def write(name: str, hold: float) -> None:
+        async with runtime.db.write_transaction() as session:
+            order.append(f"{name} begins")
+            with pytest.raises(ZeroDivisionError):
+                async with session.begin_nested():
+                    await session.execute(insert(Tag).values(name=f"{name}-rolled-back"))
+                    raise ZeroDivisionError
+            await session.execute(insert(Tag).values(name=name))
+            await asyncio.sleep(hold)
+            order.append(f"{name} commits")
+
+    await asyncio.gather(write("first", 0.2), write("second", 0))
+    async with runtime.db.session() as session:
+        names = set((await session.execute(text("SELECT name FROM tags"))).scalars())
+    assert names == {"first", "second"}
+    if runtime.db.dialect == "sqlite":
+        assert order == ["first begins", "first commits", "second begins", "second commits"]
+        with pytest.raises(RuntimeError, match="inside another"):
+            async with runtime.db.write_transaction(), runtime.db.write_transaction():
+                pass

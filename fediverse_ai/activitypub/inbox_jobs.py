@@ -210,9 +210,8 @@ class _Batch:
 
 async def _run_batch(runtime: Runtime, work: list[tuple[JobContext, int, Account, dict[str, Any]]]
                      ) -> dict[int, Outcome]:
-    """Run the activities in order in one transaction; consecutive Creates are stored together.
-    Their posts are read (and sanitised) before the transaction opens, and a batch of Creates
-    only needs no savepoints, so on SQLite it takes the write lock at its first write."""
+    """Run the activities in order in one write transaction; consecutive Creates are stored
+    together, their posts read (and sanitised) before it opens."""
     batch = _Batch(runtime)
     steps: list[tuple[JobContext, int, Account, dict[str, Any], RemoteNote | None]] = []
     for job, item_id, sender, activity in work:
@@ -224,8 +223,7 @@ async def _run_batch(runtime: Runtime, work: list[tuple[JobContext, int, Account
                 batch.settle(job, item_id, exc)
                 continue
         steps.append((job, item_id, sender, activity, note))
-    savepoints = any(note is None for *_, note in steps)
-    async with runtime.db.savepoint_transaction() if savepoints else runtime.db.transaction() as session:
+    async with runtime.db.write_transaction() as session:
         for job, item_id, sender, activity, note in steps:
             ctx = inbox.Ctx(runtime, activity, sender, item_id, batch_session=session)
             if note is not None:

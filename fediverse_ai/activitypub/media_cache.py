@@ -32,12 +32,11 @@ FORMATS = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"), "GIF": ("
 ACCEPT = "image/png, image/jpeg, image/gif, image/webp"
 
 
-async def schedule(session: AsyncSession, media: Iterable[MediaAttachment]) -> None:
-    """Queue the download of each remote attachment, in one statement (call after they were
-    flushed)."""
+async def schedule(session: AsyncSession, media: Iterable[tuple[int, str | None]]) -> None:
+    """Queue the download of each remote attachment, (id, remote URL), in one statement (call
+    after they were stored)."""
     await enqueue_many(session, "media.cache_remote", [
-        ({"media_id": item.id}, host_of(item.remote_url) or None)
-        for item in media if item.remote_url and not item.file_path])
+        ({"media_id": media_id}, host_of(url) or None) for media_id, url in media if url])
 
 
 class Refused(ValueError):

@@ -118,7 +118,7 @@ async def claim(db: Database, lane: str, limit: int, worker_id: str, lease_s: fl
         .returning(Job.id, Job.kind, Job.lane, Job.payload, Job.attempts, Job.max_attempts, Job.host)
         .execution_options(synchronize_session=False)
     )
-    async with db.transaction() as session:
+    async with db.write_transaction() as session:
         rows = (await session.execute(stmt)).all()
     return sorted((ClaimedJob(*row) for row in rows), key=lambda j: j.id)
 
@@ -142,14 +142,14 @@ async def claim_ids(db: Database, ids: Sequence[int], worker_id: str, lease_s: f
         .returning(Job.id)
         .execution_options(synchronize_session=False)
     )
-    async with db.transaction() as session:
+    async with db.write_transaction() as session:
         return sorted((await session.execute(stmt)).scalars().all())
 
 
 async def extend_leases(db: Database, ids: Sequence[int], worker_id: str, lease_s: float) -> None:
     if not ids:
         return
-    async with db.transaction() as session:
+    async with db.write_transaction() as session:
         await session.execute(
             update(Job)
             .where(Job.id.in_(ids), Job.locked_by == worker_id, Job.state == "running")
@@ -161,7 +161,7 @@ async def extend_leases(db: Database, ids: Sequence[int], worker_id: str, lease_
 async def mark_done(db: Database, ids: Sequence[int], worker_id: str) -> None:
     if not ids:
         return
-    async with db.transaction() as session:
+    async with db.write_transaction() as session:
         await session.execute(
             update(Job)
             .where(Job.id.in_(ids), Job.locked_by == worker_id)
@@ -183,7 +183,7 @@ async def mark_failed_attempt(
         values |= {"state": "failed", "finished_at": now}
     else:
         values |= {"state": "queued", "next_attempt_at": now + dt.timedelta(seconds=retry_in)}
-    async with db.transaction() as session:
+    async with db.write_transaction() as session:
         await session.execute(
             update(Job)
             .where(Job.id == job_id, Job.locked_by == worker_id)
@@ -196,7 +196,7 @@ async def release(db: Database, ids: Sequence[int], worker_id: str) -> None:
     """Hand unfinished jobs back on a graceful stop, without counting the attempt."""
     if not ids:
         return
-    async with db.transaction() as session:
+    async with db.write_transaction() as session:
         await session.execute(
             update(Job)
             .where(Job.id.in_(ids), Job.locked_by == worker_id, Job.state == "running")
@@ -208,7 +208,7 @@ async def release(db: Database, ids: Sequence[int], worker_id: str) -> None:
 async def expire_finished(db: Database, done_retention_s: float, failed_retention_s: float) -> int:
     """Delete finished jobs past their retention; failed ones are kept longer for admins."""
     now = utcnow()
-    async with db.transaction() as session:
+    async with db.write_transaction() as session:
         result = await session.execute(
             delete(Job).where(
                 or_(
@@ -222,7 +222,7 @@ async def expire_finished(db: Database, done_retention_s: float, failed_retentio
 
 async def retry_now(db: Database, job_id: int) -> bool:
     """Admin action: put a failed or waiting job back at the front of its lane."""
-    async with db.transaction() as session:
+    async with db.write_transaction() as session:
         result = await session.execute(
             update(Job)
             .where(Job.id == job_id, Job.state.in_(("failed", "queued")))
@@ -236,7 +236,7 @@ async def retry_now(db: Database, job_id: int) -> bool:
 
 async def drop_failed(db: Database, job_id: int) -> bool:
     """Admin action: forget a failed job for good (it will not be retried)."""
-    async with db.transaction() as session:
+    async with db.write_transaction() as session:
         result = await session.execute(delete(Job).where(Job.id == job_id, Job.state == "failed")
                                        .execution_options(synchronize_session=False))
     return bool(result.rowcount)

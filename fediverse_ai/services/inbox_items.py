@@ -42,7 +42,7 @@ async def store_many(db: Database, rows: list[dict[str, Any]]) -> dict[str, int]
     for row in rows:
         unique.setdefault(row["activity_id"], row)
     insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
-    async with db.transaction() as session:
+    async with db.write_transaction() as session:
         stored = dict((await session.execute(
             insert(InboxItem).values(list(unique.values())).on_conflict_do_nothing(index_elements=["activity_id"])
             .returning(InboxItem.activity_id, InboxItem.id))).all())
