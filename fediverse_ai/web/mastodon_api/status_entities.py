@@ -56,7 +56,7 @@ def media_entity(settings: Settings, media: MediaAttachment) -> dict[str, Any]:
 
 
 class CoreCache:
-    """Core texts (status_sql) by status id, valid while the status's and its author's
+    """Core texts (status_sql, in UTF-8) by status id, valid while the status's and its author's
     ``updated_at`` are unchanged; beyond ``size`` entries the least recently used go first.
 
     One per process, with a table per instance base URL (the texts hold absolute URLs). Every
@@ -66,9 +66,9 @@ class CoreCache:
 
     def __init__(self, size: int = 10_000) -> None:
         self.size = size
-        self.tables: dict[str, OrderedDict[int, tuple[object, object, str]]] = {}
+        self.tables: dict[str, OrderedDict[int, tuple[object, object, bytes]]] = {}
 
-    def table(self, base: str) -> OrderedDict[int, tuple[object, object, str]]:
+    def table(self, base: str) -> OrderedDict[int, tuple[object, object, bytes]]:
         """status id -> (status version, author version, core), for ``get`` and ``put``."""
         found = self.tables.get(base)
         if found is None:
@@ -76,16 +76,16 @@ class CoreCache:
         return found
 
     @staticmethod
-    def get(table: OrderedDict[int, tuple[object, object, str]], status_id: int, status_version: object,
-            author_version: object) -> str | None:
+    def get(table: OrderedDict[int, tuple[object, object, bytes]], status_id: int, status_version: object,
+            author_version: object) -> bytes | None:
         found = table.get(status_id)
         if found is None or found[0] != status_version or found[1] != author_version:
             return None
         table.move_to_end(status_id)
         return found[2]
 
-    def put(self, table: OrderedDict[int, tuple[object, object, str]], status_id: int, status_version: object,
-            author_version: object, core: str) -> None:
+    def put(self, table: OrderedDict[int, tuple[object, object, bytes]], status_id: int, status_version: object,
+            author_version: object, core: bytes) -> None:
         table[status_id] = (status_version, author_version, core)
         table.move_to_end(status_id)
         while len(table) > self.size:
@@ -104,17 +104,17 @@ def _marks_text(marks: int) -> str:
 
 
 # The viewer's part of an entity as JSON text, by the frame's marks number (status_sql._marks).
-MARKS = tuple(_marks_text(marks) for marks in range(8))
+MARKS = tuple(_marks_text(marks).encode() for marks in range(8))
 
 Fetch = Callable[[TextClause, dict[str, Any]], Awaitable[Sequence[Any]]]
 
 
 async def _entities(fetch: Fetch, postgresql: bool, settings: Settings, frames: Sequence[Any],
-                    viewer: bool) -> list[tuple[int, str]]:
-    """(id, entity JSON text) for each frame row (status_sql.frame_columns), in order; cores come
+                    viewer: bool) -> list[tuple[int, list[bytes]]]:
+    """(id, entity JSON in UTF-8 parts) for each frame row (status_sql.frame_columns), in order; cores come
     from CORES, or in one statement for those missing or out of date."""
     table = CORES.table(urls.base(settings))
-    cores: dict[int, str] = {}
+    cores: dict[int, bytes] = {}
     missing: list[int] = []
     for frame in frames:
         core = CORES.get(table, frame[0], frame[2], frame[3])
@@ -131,18 +131,22 @@ async def _entities(fetch: Fetch, postgresql: bool, settings: Settings, frames: 
     if missing:
         for status_id, status_version, author_version, core in await fetch(
                 status_sql.cores_by_ids(postgresql), {"ids": missing, "base": urls.base(settings)}):
-            cores[status_id] = core[:-1]  # without its closing brace
-            CORES.put(table, status_id, status_version, author_version, core[:-1])
+            cores[status_id] = core[:-1].encode()  # without its closing brace; bytes, ready to send
+            CORES.put(table, status_id, status_version, author_version, cores[status_id])
     rendered = []
     for frame in frames:
         status_id, original_id = frame[0], frame[1]
         if status_id not in cores:
             continue  # gone between the two statements
-        reblog = "null"
+        # Parts, joined once by the caller: concatenating the ~2 KB cores piece by piece would
+        # copy each of them several times.
+        parts = [cores[status_id], b',"reblog":']
         if original_id is not None and original_id in cores:
-            reblog = cores[original_id] + ',"reblog":null' + (MARKS[frame[7]] if viewer else "") + "}"
-        rendered.append((status_id, cores[status_id] + ',"reblog":' + reblog
-                         + (MARKS[frame[6]] if viewer else "") + "}"))
+            parts += [cores[original_id], b',"reblog":null', MARKS[frame[7]] if viewer else b"", b"}"]
+        else:
+            parts.append(b"null")
+        parts += [MARKS[frame[6]] if viewer else b"", b"}"]
+        rendered.append((status_id, parts))
     return rendered
 
 
@@ -162,7 +166,7 @@ async def render_statuses(session: AsyncSession, settings: Settings, statuses: S
                                                        params)}
     ordered = [frames[s.id] for s in statuses if s.id in frames]
     rendered = await _entities(fetch, postgresql, settings, ordered, viewer is not None)
-    return [json.loads(entity) for _, entity in rendered]
+    return [json.loads(b"".join(parts)) for _, parts in rendered]
 
 
 def home_frames_statement(viewer_id: int, page: timelines.Page) -> tuple[TextClause, dict[str, object]]:
@@ -172,13 +176,18 @@ def home_frames_statement(viewer_id: int, page: timelines.Page) -> tuple[TextCla
 
 
 async def render_home(db: Database, settings: Settings, viewer_id: int,
-                      page: timelines.Page) -> tuple[list[int], str]:
-    """The viewer's home page as (ids newest first, the JSON array text): one statement selects
+                      page: timelines.Page) -> tuple[list[int], bytes]:
+    """The viewer's home page as (ids newest first, the JSON array in UTF-8): one statement selects
     the page's frames, the cores come from the cache (or one more statement), and the entity
     texts are joined without parsing them."""
     frames = page.finish(await db.fetch(*home_frames_statement(viewer_id, page)), lambda frame: frame[0])
     rendered = await _entities(db.fetch, db.dialect == "postgresql", settings, frames, True)
-    return [status_id for status_id, _ in rendered], "[" + ",".join(entity for _, entity in rendered) + "]"
+    body = [b"["]
+    for _, parts in rendered:
+        body += parts
+        body.append(b",")
+    body[-1:] = [b"]"] if rendered else [b"[]"]
+    return [status_id for status_id, _ in rendered], b"".join(body)
 
 
 async def render_status(session: AsyncSession, settings: Settings, status: Status,

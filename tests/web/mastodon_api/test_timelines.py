@@ -53,6 +53,8 @@ async def bob(runtime: Runtime) -> LocalUser:
 async def test_home_shows_own_and_followed_posts_by_visibility(client: QuartClient, runtime: Runtime,
                                                                alice: LocalUser, bob: LocalUser) -> None:
     headers = await token_for(runtime, alice)
+    empty = await client.get("/api/v1/timelines/home", headers=headers)
+    assert await empty.get_data() == b"[]" and "Link" not in empty.headers
     mine = await add_status(runtime, alice, "mine")
     before_follow = await add_status(runtime, bob, "bob public")
     followers_only = await add_status(runtime, bob, "bob private", "private")
