@@ -36,6 +36,7 @@ SQLITE_PRAGMAS = (
 
 
 POOL_RECYCLE_S = 300
+WRITE_WAIT_S = 10.0  # like busy_timeout: how long a writer waits for its turn (write_transaction)
 
 
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")  # text()'s bind syntax
@@ -142,7 +143,9 @@ class Database:
         IMMEDIATE also lets the work be split by savepoints (``session.begin_nested()``) from
         its first statement on: pysqlite begins a transaction only before an INSERT, UPDATE or
         DELETE, so a SAVEPOINT ahead of those would open one of its own that its RELEASE
-        commits. Not to be nested: a write transaction inside another would wait for itself."""
+        commits. Not to be nested: a write transaction inside another would wait for itself (in
+        the same task it is refused at once; from another task the wait ends with TimeoutError
+        after WRITE_WAIT_S, as busy_timeout would end it)."""
         if self.dialect != "sqlite":
             async with self.transaction() as session:
                 yield session
@@ -151,16 +154,22 @@ class Database:
         task = asyncio.current_task()
         if self._writer is not None and self._writer is task:
             raise RuntimeError("a write transaction inside another would wait for itself")
-        async with lock:
-            self._writer = task
-            try:
-                async with self.transaction() as session:
-                    await session.execute(text("BEGIN IMMEDIATE"))
-                    yield session
-            finally:
-                self._writer = None
+        try:
+            async with asyncio.timeout(WRITE_WAIT_S):
+                await lock.acquire()
+        except TimeoutError:
+            raise TimeoutError(f"waited {WRITE_WAIT_S:g} s for this process's turn to write to SQLite") from None
+        self._writer = task
+        try:
+            async with self.transaction() as session:
+                await session.execute(text("BEGIN IMMEDIATE"))
+                yield session
+        finally:
+            self._writer = None
+            lock.release()
 
     def _write_lock(self) -> asyncio.Lock:
+        """The lock of the running event loop (tests run several loops, one after another)."""
         loop = asyncio.get_running_loop()
         if self._writes is None or self._writes[0] is not loop:
             self._writes = (loop, asyncio.Lock())

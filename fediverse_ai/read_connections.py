@@ -4,9 +4,9 @@ Why not ``asyncpg.Pool``: its release runs through ``asyncio.shield`` (a task an
 trip round the event loop per query) and its acquire through timeout machinery, which together
 cost about a tenth of a cached home-timeline request. These reads need none of what a pool
 guards against: they run single statements outside transactions and never change session
-state, so a connection goes back to the idle list as it is. A connection that may be left in
-an unknown state (the caller was cancelled mid-query, the socket broke) is dropped instead, and
-a read that finds its idle connection closed by the server is retried once on a new one.
+state, so a healthy connection goes back to the idle list as it is. One that may be left in an
+unknown state (the caller was cancelled mid-query, the socket broke) is dropped instead, and a
+read that fails on an idle connection the server had closed is repeated once on a new one.
 """
 
 from __future__ import annotations
@@ -27,15 +27,20 @@ class ReadConnections:
         self.size = size
         self._idle: list[asyncpg.Connection] = []
         self._slots = asyncio.Semaphore(size)
+        self._closed = False
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         async with self._slots:
-            try:
-                return await self._fetch(self._take_idle(), sql, args)
-            except asyncpg.ConnectionDoesNotExistError:
-                # The server closed it while idle (a restart, idle_session_timeout): reads are
-                # safe to repeat, so once more on a fresh connection.
-                return await self._fetch(None, sql, args)
+            conn = self._take_idle()
+            if conn is not None:
+                try:
+                    return await self._fetch_on(conn, sql, args)
+                except Exception:
+                    if not conn.is_closed():
+                        raise
+                    # The server closed it while it sat idle (a restart, idle_session_timeout):
+                    # reads are safe to repeat, so once more on a fresh connection.
+            return await self._fetch_on(await asyncpg.connect(self.dsn), sql, args)
 
     def _take_idle(self) -> asyncpg.Connection | None:
         while self._idle:
@@ -44,27 +49,33 @@ class ReadConnections:
                 return conn
         return None
 
-    async def _fetch(self, conn: asyncpg.Connection | None, sql: str, args: tuple[Any, ...]) -> list[asyncpg.Record]:
-        if conn is None:
-            conn = await asyncpg.connect(self.dsn)
+    async def _fetch_on(self, conn: asyncpg.Connection, sql: str, args: tuple[Any, ...]) -> list[asyncpg.Record]:
         try:
             rows = await conn.fetch(sql, *args)
         except asyncpg.PostgresError:
             # The server refused the statement; outside a transaction the connection is ready for
-            # the next one (asyncpg has read up to ReadyForQuery).
-            self._idle.append(conn)
+            # the next one (asyncpg has read up to ReadyForQuery) unless the error ended it.
+            self._keep(conn)
             raise
         except BaseException:
             conn.terminate()
             raise
-        self._idle.append(conn)
+        self._keep(conn)
         return rows
+
+    def _keep(self, conn: asyncpg.Connection) -> None:
+        if self._closed or conn.is_closed():
+            conn.terminate()
+        else:
+            self._idle.append(conn)
 
     @property
     def idle(self) -> int:
         return len(self._idle)
 
     async def close(self) -> None:
+        """Close the idle connections; those still reading are closed when they finish."""
+        self._closed = True
         idle, self._idle = self._idle, []
         for conn in idle:
             await conn.close()

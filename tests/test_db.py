@@ -86,3 +86,26 @@ async def test_write_transactions_take_turns_and_keep_savepoints(runtime: Runtim
         with pytest.raises(RuntimeError, match="inside another"):
             async with runtime.db.write_transaction(), runtime.db.write_transaction():
                 pass
+
+
+async def test_a_writer_waiting_too_long_for_its_turn_gives_up(runtime: Runtime,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    if runtime.db.dialect != "sqlite":
+        pytest.skip("PostgreSQL writers do not take turns")
+    monkeypatch.setattr("fediverse_ai.db.WRITE_WAIT_S", 0.1)
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with runtime.db.write_transaction():
+            holding.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    await holding.wait()
+    with pytest.raises(TimeoutError, match="turn to write"):
+        async with runtime.db.write_transaction():
+            pass
+    release.set()
+    await holder
+    async with runtime.db.write_transaction():  # the turn is free again
+        pass

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -39,16 +41,36 @@ async def test_a_refused_statement_keeps_its_connection(reads: ReadConnections) 
     assert await pid(reads) == before
 
 
+def terminate_behind_the_loops_back(backend: int) -> None:
+    """End a server process while this event loop is blocked, so that it has not yet noticed
+    when the next read begins."""
+    async def terminate() -> None:
+        admin = await asyncpg.connect(PG_SERVER)
+        try:
+            assert await admin.fetchval("SELECT pg_terminate_backend($1)", backend)
+        finally:
+            await admin.close()
+
+    worker = threading.Thread(target=asyncio.run, args=(terminate(),))
+    worker.start()
+    worker.join()
+    time.sleep(0.05)  # the termination reaches the idle connection's socket
+
+
 async def test_a_connection_the_server_closed_is_replaced_without_failing_the_read(reads: ReadConnections) -> None:
-    old = await pid(reads)
-    admin = await asyncpg.connect(PG_SERVER)
-    try:
-        assert await admin.fetchval("SELECT pg_terminate_backend($1)", old)
-        await asyncio.sleep(0.05)  # let the termination reach the idle connection's socket, or not
-        new = await pid(reads)
-    finally:
-        await admin.close()
-    assert new != old and reads.idle == 1
+    for _ in range(5):
+        old = await pid(reads)
+        terminate_behind_the_loops_back(old)
+        assert await pid(reads) != old
+        assert reads.idle == 1  # the dead one is not kept
+
+
+async def test_a_read_still_running_when_closed_does_not_come_back(reads: ReadConnections) -> None:
+    reading = asyncio.create_task(reads.fetch("SELECT pg_sleep(0.1)"))
+    await asyncio.sleep(0.02)
+    await reads.close()
+    await reading
+    assert reads.idle == 0
 
 
 async def test_a_read_cancelled_mid_query_drops_its_connection(reads: ReadConnections) -> None:

@@ -46,7 +46,7 @@ def create_app(runtime: Runtime, *, workers: bool | None = None) -> Quart:
     """Build the app; ``workers`` (default: the in_process setting) runs job lanes with it."""
     load_handlers()  # the web process enqueues jobs (inbox, deliveries): it must know every kind
     app = Quart(__name__)
-    app.asgi_http_class = CompleteBodyFirst  # type: ignore[assignment]
+    app.asgi_http_class = CompleteBodyFirst
     app.config["MAX_CONTENT_LENGTH"] = runtime.settings.media.max_upload_bytes
     app.extensions["runtime"] = runtime
     app.jinja_env.globals.update(instance=runtime.settings.instance, version=__version__,

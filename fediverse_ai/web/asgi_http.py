@@ -2,10 +2,13 @@
 
 Quart's own connection class starts two tasks for every request, one reading body messages and
 one running the handler, waits for the first to finish and cancels the other. For a request
-whose whole body arrived in its first message (every GET, and most small POSTs) there is
-nothing left to read, so this class runs the handler in the connection's own task instead, as
-Starlette does: about a fifth of the framework's cost of a small JSON answer. A request whose
-body is still streaming in goes the usual way, its first message handed back in front.
+whose whole body arrived in its first message (hypercorn sends bodiless requests, every GET,
+that way) there is nothing left to read, so this class runs the handler in the connection's
+own task instead, as Starlette does: about a seventh of the framework's cost of a small JSON
+answer. Such a handler is not cancelled when its client goes away; it finishes and its answer
+is dropped (handlers are short, and cancelling one inside a database transaction is what we
+avoid elsewhere). A request whose body is still streaming in goes the usual way, its first
+message handed back in front.
 """
 
 from __future__ import annotations

@@ -71,15 +71,17 @@ class RateLimiter:
     async def before(self) -> None:
         if not request.path.startswith(LIMITED_PREFIX) or request.method == "OPTIONS":
             return
-        window = g.rate_window = self.hit(self.key())
+        window = self.hit(self.key())
+        g.rate = (window, self.remaining(window))  # remaining after this request, as counted now
         if window.count > self.limit:
             raise RateLimited("Too many requests")
 
     async def headers(self, response: Response) -> Response:
-        window: Window | None = g.get("rate_window")
-        if window is not None:
+        rate: tuple[Window, int] | None = g.get("rate")
+        if rate is not None:
+            window, remaining = rate
             # Only this hook sets these headers: adding is cheaper than replacing.
             response.headers.extend((("X-RateLimit-Limit", str(self.limit)),
-                                     ("X-RateLimit-Remaining", str(self.remaining(window))),
+                                     ("X-RateLimit-Remaining", str(remaining)),
                                      ("X-RateLimit-Reset", self.reset_text(window))))
         return response

@@ -115,22 +115,22 @@ async def _entities(fetch: Fetch, postgresql: bool, settings: Settings, frames: 
     from CORES, or in one statement for those missing or out of date."""
     table = CORES.table(urls.base(settings))
     cores: dict[int, bytes] = {}
-    missing: list[int] = []
+    missing: dict[int, None] = {}  # ids in order, once (several boosts may share an original)
     for frame in frames:
         core = CORES.get(table, frame[0], frame[2], frame[3])
         if core is None:
-            missing.append(frame[0])
+            missing[frame[0]] = None
         else:
             cores[frame[0]] = core
         if frame[1] is not None:
             core = CORES.get(table, frame[1], frame[4], frame[5])
             if core is None:
-                missing.append(frame[1])
+                missing[frame[1]] = None
             else:
                 cores[frame[1]] = core
     if missing:
         for status_id, status_version, author_version, core in await fetch(
-                status_sql.cores_by_ids(postgresql), {"ids": missing, "base": urls.base(settings)}):
+                status_sql.cores_by_ids(postgresql), {"ids": list(missing), "base": urls.base(settings)}):
             cores[status_id] = core[:-1].encode()  # without its closing brace; bytes, ready to send
             CORES.put(table, status_id, status_version, author_version, cores[status_id])
     rendered = []
