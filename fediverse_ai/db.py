@@ -89,8 +89,7 @@ class Database:
         self.url = url
         self.pool_size = pool_size
         self.engine = make_engine(url, pool_size=pool_size, echo=echo)
-        self._reads: ReadConnections | None = None
-        self._reads_loop: asyncio.AbstractEventLoop | None = None
+        self._reads: tuple[asyncio.AbstractEventLoop, ReadConnections] | None = None
         self._writes: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self._writer: asyncio.Task[Any] | None = None
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -127,10 +126,10 @@ class Database:
     def _read_connections(self) -> ReadConnections:
         """``fetch``'s connections, made on first use in the running event loop."""
         loop = asyncio.get_running_loop()
-        if self._reads is None or self._reads_loop is not loop:
+        if self._reads is None or self._reads[0] is not loop:
             dsn = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
-            self._reads, self._reads_loop = ReadConnections(dsn, max(2, self.pool_size // 2)), loop
-        return self._reads
+            self._reads = (loop, ReadConnections(dsn, max(2, self.pool_size // 2)))
+        return self._reads[1]
 
     @asynccontextmanager
     async def write_transaction(self) -> AsyncIterator[AsyncSession]:
@@ -181,6 +180,6 @@ class Database:
 
     async def dispose(self) -> None:
         reads, self._reads = self._reads, None
-        if reads is not None and self._reads_loop is asyncio.get_running_loop():
-            await reads.close()
+        if reads is not None and reads[0] is asyncio.get_running_loop():
+            await reads[1].close()
         await self.engine.dispose()

@@ -59,40 +59,38 @@ class CoreCache:
     """Core texts (status_sql, in UTF-8) by status id, valid while the status's and its author's
     ``updated_at`` are unchanged; beyond ``size`` entries the least recently used go first.
 
-    One per process, with a table per instance base URL (the texts hold absolute URLs). Every
+    One per process and instance base URL (the texts hold absolute URLs; ``cores_of``). Every
     write that changes what a core shows bumps one of those two versions: the columns'
     ``onupdate``, and ``models.statuses.touch_statuses_of_media`` (and its ``before_flush`` twin)
     where only attached media change."""
 
     def __init__(self, size: int = 10_000) -> None:
         self.size = size
-        self.tables: dict[str, OrderedDict[int, tuple[object, object, bytes]]] = {}
+        self.entries: OrderedDict[int, tuple[object, object, bytes]] = OrderedDict()
 
-    def table(self, base: str) -> OrderedDict[int, tuple[object, object, bytes]]:
-        """status id -> (status version, author version, core), for ``get`` and ``put``."""
-        found = self.tables.get(base)
-        if found is None:
-            found = self.tables[base] = OrderedDict()
-        return found
-
-    @staticmethod
-    def get(table: OrderedDict[int, tuple[object, object, bytes]], status_id: int, status_version: object,
-            author_version: object) -> bytes | None:
-        found = table.get(status_id)
+    def get(self, status_id: int, status_version: object, author_version: object) -> bytes | None:
+        found = self.entries.get(status_id)
         if found is None or found[0] != status_version or found[1] != author_version:
             return None
-        table.move_to_end(status_id)
+        self.entries.move_to_end(status_id)
         return found[2]
 
-    def put(self, table: OrderedDict[int, tuple[object, object, bytes]], status_id: int, status_version: object,
-            author_version: object, core: bytes) -> None:
-        table[status_id] = (status_version, author_version, core)
-        table.move_to_end(status_id)
-        while len(table) > self.size:
-            table.popitem(last=False)
+    def put(self, status_id: int, status_version: object, author_version: object, core: bytes) -> None:
+        self.entries[status_id] = (status_version, author_version, core)
+        self.entries.move_to_end(status_id)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
 
 
-CORES = CoreCache()
+_CORES: dict[str, CoreCache] = {}
+
+
+def cores_of(base: str) -> CoreCache:
+    """This process's cache of the instance at ``base``."""
+    found = _CORES.get(base)
+    if found is None:
+        found = _CORES[base] = CoreCache()
+    return found
 
 
 def _marks_text(marks: int) -> str:
@@ -112,18 +110,18 @@ Fetch = Callable[[TextClause, dict[str, Any]], Awaitable[Sequence[Any]]]
 async def _entities(fetch: Fetch, postgresql: bool, settings: Settings, frames: Sequence[Any],
                     viewer: bool) -> list[tuple[int, list[bytes]]]:
     """(id, entity JSON in UTF-8 parts) for each frame row (status_sql.frame_columns), in order; cores come
-    from CORES, or in one statement for those missing or out of date."""
-    table = CORES.table(urls.base(settings))
+    from ``cores_of``, or in one statement for those missing or out of date."""
+    cache = cores_of(urls.base(settings))
     cores: dict[int, bytes] = {}
     missing: dict[int, None] = {}  # ids in order, once (several boosts may share an original)
     for frame in frames:
-        core = CORES.get(table, frame[0], frame[2], frame[3])
+        core = cache.get(frame[0], frame[2], frame[3])
         if core is None:
             missing[frame[0]] = None
         else:
             cores[frame[0]] = core
         if frame[1] is not None:
-            core = CORES.get(table, frame[1], frame[4], frame[5])
+            core = cache.get(frame[1], frame[4], frame[5])
             if core is None:
                 missing[frame[1]] = None
             else:
@@ -132,7 +130,7 @@ async def _entities(fetch: Fetch, postgresql: bool, settings: Settings, frames: 
         for status_id, status_version, author_version, core in await fetch(
                 status_sql.cores_by_ids(postgresql), {"ids": list(missing), "base": urls.base(settings)}):
             cores[status_id] = core[:-1].encode()  # without its closing brace; bytes, ready to send
-            CORES.put(table, status_id, status_version, author_version, cores[status_id])
+            cache.put(status_id, status_version, author_version, cores[status_id])
     rendered = []
     for frame in frames:
         status_id, original_id = frame[0], frame[1]
